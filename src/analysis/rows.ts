@@ -1,0 +1,29 @@
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+
+/** Runs a parameterized query and returns plain rows (BIGINT → number, JSON text kept as text). */
+export async function queryRows(conn: DuckDBConnection, sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
+  const reader = await conn.runAndReadAll(sql, params);
+  const rows = reader.getRowObjects();
+  for (const row of rows) {
+    for (const k of Object.keys(row)) {
+      const v = row[k];
+      if (typeof v === 'bigint') (row as Record<string, unknown>)[k] = Number(v);
+      else if (v !== null && typeof v === 'object' && 'items' in (v as object)) {
+        (row as Record<string, unknown>)[k] = (v as { items: unknown[] }).items.map((x) => (typeof x === 'bigint' ? Number(x) : x));
+      }
+    }
+  }
+  return rows as Record<string, unknown>[];
+}
+
+/** ISO 8601 UTC with microseconds, computed in SQL so no timestamp objects cross into JS. */
+export const isoSql = (col: string) => `strftime(${col}, '%Y-%m-%dT%H:%M:%S.%fZ')`;
+
+export function parseJsonColumn(v: unknown): unknown {
+  if (typeof v !== 'string') return v ?? null;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}

@@ -1,0 +1,181 @@
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { isoSql, parseJsonColumn, queryRows } from './rows.js';
+
+export interface TraceFilter {
+  projectId: string;
+  framework?: string;
+  status?: string;
+  sessionId?: string;
+  service?: string;
+  model?: string;
+  /** Microseconds since the epoch, inclusive bounds on the trace start. */
+  fromUs?: number;
+  toUs?: number;
+  limit: number;
+  offset: number;
+}
+
+const TRACE_COLUMNS = `
+  trace_id, project_id, coalesce(root_name, first_name) AS name, status, framework, service_name, session_id, user_id, agent_name,
+  ${isoSql('started_at')} AS started_at, ${isoSql('ended_at')} AS ended_at,
+  epoch_us(ended_at) - epoch_us(started_at) AS duration_us,
+  span_count, error_count, llm_call_count, tool_call_count, input_tokens, output_tokens, cost_usd, models, root_span_id`;
+
+/** Builds the WHERE clause with positional parameters only. */
+function where(f: TraceFilter): { sql: string; params: DuckDBValue[] } {
+  const clauses = ['project_id = $1'];
+  const params: DuckDBValue[] = [f.projectId];
+  const add = (clause: string, value: DuckDBValue) => {
+    params.push(value);
+    clauses.push(clause.replace('?', `$${params.length}`));
+  };
+  if (f.framework) add('framework = ?', f.framework);
+  if (f.status) add('status = ?', f.status);
+  if (f.sessionId) add('session_id = ?', f.sessionId);
+  if (f.service) add('service_name = ?', f.service);
+  if (f.model) add('list_contains(models, ?)', f.model);
+  if (f.fromUs !== undefined) add('started_at >= make_timestamp(?::BIGINT)', f.fromUs);
+  if (f.toUs !== undefined) add('started_at <= make_timestamp(?::BIGINT)', f.toUs);
+  return { sql: clauses.join(' AND '), params };
+}
+
+export interface TraceSummary {
+  id: string;
+  projectId: string;
+  name: string | null;
+  status: string;
+  framework: string | null;
+  serviceName: string | null;
+  sessionId: string | null;
+  userId: string | null;
+  agentName: string | null;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  spanCount: number;
+  errorCount: number;
+  llmCallCount: number;
+  toolCallCount: number;
+  models: string[];
+  totalUsage: { inputTokens: number; outputTokens: number; totalTokens: number; costUsd: number | null };
+}
+
+function toSummary(r: Record<string, unknown>): TraceSummary {
+  const input = Number(r.input_tokens ?? 0);
+  const output = Number(r.output_tokens ?? 0);
+  return {
+    id: r.trace_id as string,
+    projectId: r.project_id as string,
+    name: (r.name as string) ?? null,
+    status: r.status as string,
+    framework: (r.framework as string) ?? null,
+    serviceName: (r.service_name as string) ?? null,
+    sessionId: (r.session_id as string) ?? null,
+    userId: (r.user_id as string) ?? null,
+    agentName: (r.agent_name as string) ?? null,
+    startedAt: r.started_at as string,
+    endedAt: r.ended_at as string,
+    durationMs: Number(r.duration_us ?? 0) / 1000,
+    spanCount: Number(r.span_count),
+    errorCount: Number(r.error_count),
+    llmCallCount: Number(r.llm_call_count),
+    toolCallCount: Number(r.tool_call_count),
+    models: (r.models as string[]) ?? [],
+    totalUsage: { inputTokens: input, outputTokens: output, totalTokens: input + output, costUsd: (r.cost_usd as number) ?? null },
+  };
+}
+
+/** Lists trace summaries, newest first, with the total count ignoring limit/offset. */
+export async function listTraces(conn: DuckDBConnection, f: TraceFilter): Promise<{ traces: TraceSummary[]; total: number }> {
+  const w = where(f);
+  const n = w.params.length;
+  const rows = await queryRows(
+    conn,
+    `SELECT ${TRACE_COLUMNS} FROM traces WHERE ${w.sql} ORDER BY started_at DESC, trace_id LIMIT $${n + 1} OFFSET $${n + 2}`,
+    [...w.params, f.limit, f.offset],
+  );
+  const total = await queryRows(conn, `SELECT count(*) AS n FROM traces WHERE ${w.sql}`, w.params);
+  return { traces: rows.map(toSummary), total: Number(total[0].n) };
+}
+
+export interface SpanView {
+  id: string;
+  traceId: string;
+  parentSpanId: string | null;
+  [key: string]: unknown;
+}
+
+function toSpanView(r: Record<string, unknown>): SpanView {
+  return {
+    id: r.span_id as string,
+    traceId: r.trace_id as string,
+    parentSpanId: (r.parent_span_id as string) ?? null,
+    name: r.name,
+    kind: r.span_kind,
+    type: r.type,
+    status: r.status,
+    statusMessage: r.status_message ?? null,
+    errorType: r.error_type ?? null,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    durationMs: r.duration_ms,
+    serviceName: r.service_name ?? null,
+    scopeName: r.scope_name ?? null,
+    framework: r.framework ?? null,
+    sessionId: r.session_id ?? null,
+    userId: r.user_id ?? null,
+    agentName: r.agent_name ?? null,
+    provider: r.provider ?? null,
+    operation: r.operation ?? null,
+    model: r.response_model ?? r.request_model ?? null,
+    requestModel: r.request_model ?? null,
+    responseModel: r.response_model ?? null,
+    finishReason: r.finish_reason ?? null,
+    usage: {
+      inputTokens: r.input_tokens ?? null,
+      outputTokens: r.output_tokens ?? null,
+      cacheReadTokens: r.cache_read_tokens ?? null,
+      cacheWriteTokens: r.cache_write_tokens ?? null,
+      reasoningTokens: r.reasoning_tokens ?? null,
+      costUsd: r.cost_usd ?? null,
+      costSource: r.cost_source,
+    },
+    toolName: r.tool_name ?? null,
+    toolCallId: r.tool_call_id ?? null,
+    serverName: r.server_name ?? null,
+    mcp: { method: r.mcp_method ?? null, sessionId: r.mcp_session_id ?? null, resourceUri: r.mcp_resource_uri ?? null },
+    input: r.input ?? null,
+    output: r.output ?? null,
+    attributes: parseJsonColumn(r.attributes),
+    resource: parseJsonColumn(r.resource),
+    events: parseJsonColumn(r.events),
+    links: parseJsonColumn(r.links),
+  };
+}
+
+/** One trace: summary, spans ordered by start time, and its scores; null when unknown. */
+export async function getTrace(conn: DuckDBConnection, projectId: string, traceId: string) {
+  const head = await queryRows(conn, `SELECT ${TRACE_COLUMNS} FROM traces WHERE project_id = $1 AND trace_id = $2`, [projectId, traceId]);
+  if (head.length === 0) return null;
+  const spans = await queryRows(
+    conn,
+    `SELECT * EXCLUDE (started_at, ended_at), ${isoSql('started_at')} AS started_at, ${isoSql('ended_at')} AS ended_at
+       FROM spans WHERE project_id = $1 AND trace_id = $2 ORDER BY spans.started_at, span_id`,
+    [projectId, traceId],
+  );
+  const scores = await queryRows(
+    conn,
+    `SELECT id, span_id, name, value, comment, source, ${isoSql('created_at')} AS created_at
+       FROM scores WHERE project_id = $1 AND trace_id = $2 ORDER BY created_at`,
+    [projectId, traceId],
+  );
+  return {
+    ...toSummary(head[0]),
+    rootSpanId: (head[0].root_span_id as string) ?? null,
+    spans: spans.map(toSpanView),
+    scores: scores.map((s) => ({
+      id: s.id, spanId: s.span_id ?? null, name: s.name, value: s.value, comment: s.comment ?? null,
+      source: s.source, createdAt: s.created_at,
+    })),
+  };
+}

@@ -1,0 +1,62 @@
+import type Router from '@koa/router';
+import type { Store } from '../../store/index.js';
+import type { Pipeline } from '../../pipeline/ingest.js';
+import { VERSION } from '../../version.js';
+
+export interface HealthDeps {
+  store: Store;
+  pipeline: Pipeline;
+  startedAt: number;
+  /** False while starting (WAL replay) and while shutting down. */
+  ready: () => boolean;
+  shuttingDown: () => boolean;
+}
+
+/** /api/health (status + store state + WAL lag), /api/liveness, /api/readiness, /api/status. */
+export function mountHealth(router: Router, deps: HealthDeps): void {
+  const health = () => {
+    const { store, pipeline } = deps;
+    const failure = store.wal.broken;
+    const loader = store.loader.stats;
+    const state = deps.shuttingDown() ? 'shutting_down' : failure ? 'failed' : !store.replayed ? 'replaying' : 'open';
+    const status = state === 'open' ? (loader.lastError ? 'degraded' : 'ok') : state === 'failed' ? 'error' : state;
+    return {
+      status,
+      version: VERSION,
+      uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
+      store: {
+        state,
+        engine: 'duckdb',
+        schemaVersion: store.db.schemaVersion,
+        error: failure?.message ?? loader.lastError ?? null,
+        wal: { lag: store.lag(), queuedSpans: pipeline.queuedSpans },
+        loader: {
+          loadedSegments: loader.loadedSegments,
+          loadedSpans: loader.loadedSpans,
+          insertedSpans: loader.insertedSpans,
+          lastLoadMs: loader.lastLoadMs,
+        },
+      },
+      ingest: {
+        acceptedSpans: pipeline.counters.total(pipeline.counters.acceptedByReceiver),
+        rejectedSpans: pipeline.counters.total(pipeline.counters.rejectedByReason),
+      },
+    };
+  };
+  router.get('/api/health', (ctx) => {
+    ctx.body = health();
+  });
+  // Deprecated alias kept for langsight clients.
+  router.get('/api/status', (ctx) => {
+    ctx.body = health();
+  });
+  router.get('/api/liveness', (ctx) => {
+    ctx.body = { status: 'alive' };
+  });
+  router.get('/api/readiness', (ctx) => {
+    const ready = deps.ready();
+    ctx.status = ready ? 200 : 503;
+    if (!ready) ctx.set('Retry-After', '1');
+    ctx.body = { status: ready ? 'ready' : deps.shuttingDown() ? 'shutting_down' : 'starting', replayed: deps.store.replayed };
+  });
+}

@@ -1,0 +1,35 @@
+import type Router from '@koa/router';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { getTrace, listTraces } from '../../analysis/traces.js';
+import { notFound } from '../../errors.js';
+import { qEnum, qInt, qs, qTimeUs } from '../query.js';
+
+export const DEFAULT_PROJECT = 'default';
+
+/** GET /api/traces (filters + pagination) and GET /api/traces/:traceId. */
+export function mountTraces(router: Router, conn: () => DuckDBConnection): void {
+  router.get('/api/traces', async (ctx) => {
+    const limit = qInt(ctx, 'limit', 50, 1, 1000);
+    const offset = qInt(ctx, 'offset', 0, 0, 10_000_000);
+    const { traces, total } = await listTraces(conn(), {
+      projectId: qs(ctx, 'projectId', 'project_id') ?? DEFAULT_PROJECT,
+      framework: qs(ctx, 'framework'),
+      status: qEnum(ctx, 'status', ['ok', 'error', 'cancelled', 'unset'] as const),
+      sessionId: qs(ctx, 'sessionId', 'session_id'),
+      service: qs(ctx, 'service', 'serviceName'),
+      model: qs(ctx, 'model'),
+      fromUs: qTimeUs(ctx, 'from', 'since', 'start'),
+      toUs: qTimeUs(ctx, 'to', 'until', 'end'),
+      limit,
+      offset,
+    });
+    ctx.body = { traces, total, limit, offset };
+  });
+
+  router.get('/api/traces/:traceId', async (ctx) => {
+    const projectId = qs(ctx, 'projectId', 'project_id') ?? DEFAULT_PROJECT;
+    const trace = await getTrace(conn(), projectId, ctx.params.traceId);
+    if (!trace) throw notFound(`trace ${ctx.params.traceId} not found`);
+    ctx.body = trace;
+  });
+}

@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { configSchema, type LookspanConfig, type LookspanConfigInput } from './schema.js';
+
+/** A configuration problem; the message names the offending key. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Environment variable → config path and parser. Env beats YAML beats defaults. */
+const ENV_KEYS: ReadonlyArray<[string, string[], 'string' | 'int']> = [
+  ['LOOKSPAN_HOST', ['server', 'host'], 'string'],
+  ['LOOKSPAN_HTTP_PORT', ['server', 'httpPort'], 'int'],
+  ['LOOKSPAN_GRPC_PORT', ['server', 'grpcPort'], 'int'],
+  ['LOOKSPAN_SHUTDOWN_TIMEOUT_SECONDS', ['server', 'shutdownTimeoutSeconds'], 'int'],
+  ['LOOKSPAN_DATA_DIR', ['storage', 'dataDir'], 'string'],
+  ['LOOKSPAN_DUCKDB_MEMORY_LIMIT', ['storage', 'duckdbMemoryLimit'], 'string'],
+  ['LOOKSPAN_DUCKDB_THREADS', ['storage', 'duckdbThreads'], 'int'],
+  ['LOOKSPAN_MAX_BODY_BYTES', ['limits', 'maxBodyBytes'], 'int'],
+  ['LOOKSPAN_MAX_DECOMPRESSED_BYTES', ['limits', 'maxDecompressedBytes'], 'int'],
+  ['LOOKSPAN_GRPC_MAX_RECEIVE_BYTES', ['limits', 'grpcMaxReceiveBytes'], 'int'],
+  ['LOOKSPAN_PAYLOAD_MAX_BYTES', ['limits', 'payloadMaxBytes'], 'int'],
+  ['LOOKSPAN_QUEUE_MAX_SPANS', ['pipeline', 'queueMaxSpans'], 'int'],
+  ['LOOKSPAN_WAL_MAX_UNLOADED_BYTES', ['pipeline', 'walMaxUnloadedBytes'], 'int'],
+  ['LOOKSPAN_COMMIT_DELAY_MS', ['pipeline', 'commitDelayMs'], 'int'],
+  ['LOOKSPAN_SEGMENT_MAX_BYTES', ['pipeline', 'segmentMaxBytes'], 'int'],
+  ['LOOKSPAN_SEGMENT_MAX_AGE_MS', ['pipeline', 'segmentMaxAgeMs'], 'int'],
+  ['LOOKSPAN_LOG_LEVEL', ['log', 'level'], 'string'],
+];
+
+/** Replaces `${env:VAR}` (and `${env:VAR:-default}`) in YAML text before parsing. */
+export function substituteEnv(text: string, env: Env): string {
+  return text.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => {
+    const value = env[name];
+    if (value !== undefined) return value;
+    if (fallback !== undefined) return fallback;
+    throw new ConfigError(`config file references \${env:${name}} but ${name} is not set`);
+  });
+}
+
+function readYaml(path: string, env: Env): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(substituteEnv(text, env));
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`config file ${path} is not valid YAML: ${(err as Error).message}`);
+  }
+  if (doc == null) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`config file ${path} must hold a mapping`);
+  return doc as Record<string, unknown>;
+}
+
+function fromEnv(env: Env): Record<string, unknown> {
+  const out: Record<string, any> = {};
+  for (const [name, path, kind] of ENV_KEYS) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    let value: unknown = raw;
+    if (kind === 'int') {
+      if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name} (${path.join('.')}) must be an integer, got "${raw}"`);
+      value = Number(raw.trim());
+    }
+    (out[path[0]] ??= {})[path[1]] = value;
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  }
+  return out;
+}
+
+/** Validates a merged config object; the error names every bad field by its path. */
+export function validateConfig(input: unknown): LookspanConfig {
+  const result = configSchema.strict().safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+}
+
+export interface LoadOptions {
+  /** YAML file path (from --config); falls back to env LOOKSPAN_CONFIG. */
+  file?: string;
+  env?: Env;
+  /** Highest precedence, used by tests and embedders. */
+  overrides?: LookspanConfigInput;
+}
+
+/** Loads defaults < YAML file < environment < explicit overrides. */
+export function loadConfig(opts: LoadOptions = {}): LookspanConfig {
+  const env = opts.env ?? process.env;
+  const file = opts.file ?? env.LOOKSPAN_CONFIG;
+  let merged: Record<string, unknown> = {};
+  if (file) merged = deepMerge(merged, readYaml(file, env));
+  merged = deepMerge(merged, fromEnv(env));
+  if (opts.overrides) merged = deepMerge(merged, opts.overrides as Record<string, unknown>);
+  return validateConfig(merged);
+}

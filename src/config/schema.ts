@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().positive();
+
+/**
+ * The whole configuration as one validated schema. Every key is documented
+ * in config/lookspan.example.yaml; defaults make `npm start` work alone.
+ */
+export const configSchema = z.object({
+  server: z.object({
+    /** Interface to bind; loopback by default so a laptop install is private. */
+    host: z.string().min(1).default('127.0.0.1'),
+    httpPort: port.default(3100),
+    grpcPort: port.default(3317),
+    /** Seconds a graceful shutdown may take before the process exits anyway. */
+    shutdownTimeoutSeconds: positiveInt.default(10),
+  }).prefault({}),
+  storage: z.object({
+    dataDir: z.string().min(1).default('./data'),
+    /** DuckDB memory_limit, e.g. "2GB"; empty lets DuckDB choose (80% of RAM). */
+    duckdbMemoryLimit: z.string().default(''),
+    duckdbThreads: z.number().int().min(0).default(0),
+  }).prefault({}),
+  limits: z.object({
+    /** Largest request body accepted on the wire (compressed size), bytes. */
+    maxBodyBytes: positiveInt.default(16 * 1024 * 1024),
+    /** Largest body after gzip expansion, bytes; stops gzip bombs. */
+    maxDecompressedBytes: positiveInt.default(64 * 1024 * 1024),
+    /** grpc-js max receive message size, bytes. */
+    grpcMaxReceiveBytes: positiveInt.default(16 * 1024 * 1024),
+    /** Deepest AnyValue nesting (arrays/kvlists) accepted in an attribute. */
+    maxAttributeDepth: positiveInt.default(16),
+    /** Cap per captured payload field (input/output), bytes. */
+    payloadMaxBytes: positiveInt.default(64 * 1024),
+  }).prefault({}),
+  pipeline: z.object({
+    /** Spans accepted but not yet fsynced; past it receivers answer 429. */
+    queueMaxSpans: positiveInt.default(200_000),
+    /** WAL bytes written but not yet loaded into DuckDB; past it receivers answer 429. */
+    walMaxUnloadedBytes: positiveInt.default(1024 * 1024 * 1024),
+    /** Group commit window: requests arriving within it share one fsync. */
+    commitDelayMs: z.number().min(0).max(1000).default(2),
+    /** Seal a WAL segment at this size... */
+    segmentMaxBytes: positiveInt.default(64 * 1024 * 1024),
+    /** ...or at this age, so spans are queryable within about a second. */
+    segmentMaxAgeMs: positiveInt.default(500),
+    /** Seconds suggested to clients in Retry-After / RetryInfo when overloaded. */
+    retryAfterSeconds: positiveInt.default(2),
+  }).prefault({}),
+  log: z.object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  }).prefault({}),
+});
+
+export type LookspanConfig = z.infer<typeof configSchema>;
+/** Partial config as accepted from YAML, env or tests. */
+export type LookspanConfigInput = z.input<typeof configSchema>;

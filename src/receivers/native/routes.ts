@@ -1,0 +1,35 @@
+import type Router from '@koa/router';
+import type { Pipeline } from '../../pipeline/ingest.js';
+import { LookspanError } from '../../errors.js';
+import { readBody, type BodyLimits } from '../body.js';
+import { parseIngestPayload } from './ingest-payload.js';
+import { parseToolCallSpans } from './tool-call-spans.js';
+import { parseJsonBody } from './validate.js';
+
+export interface NativeDeps {
+  pipeline: Pipeline;
+  limits: BodyLimits & { payloadMaxBytes: number };
+}
+
+function requireJson(type: string): void {
+  if (type.split(';')[0].trim().toLowerCase() !== 'application/json') {
+    throw new LookspanError('unsupported_media_type', `unsupported Content-Type "${type}"; use application/json`);
+  }
+}
+
+/** Mounts the native JSON ingest routes; errors propagate to the API's error middleware. */
+export function mountNativeIngest(router: Router, deps: NativeDeps): void {
+  router.post('/api/ingest', async (ctx) => {
+    requireJson(ctx.get('content-type'));
+    const spans = parseIngestPayload(parseJsonBody(await readBody(ctx.req, deps.limits)), deps.limits.payloadMaxBytes);
+    const result = await deps.pipeline.submitSemantic(spans, 'native_ingest');
+    ctx.body = { accepted: result.accepted, rejected: result.rejected };
+  });
+  router.post('/api/traces/spans', async (ctx) => {
+    requireJson(ctx.get('content-type'));
+    const spans = parseToolCallSpans(parseJsonBody(await readBody(ctx.req, deps.limits)), deps.limits.payloadMaxBytes);
+    const result = await deps.pipeline.submitSemantic(spans, 'native_tool_spans');
+    ctx.status = 202;
+    ctx.body = { accepted: result.accepted, rejected: result.rejected };
+  });
+}

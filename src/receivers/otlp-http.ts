@@ -1,0 +1,82 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Pipeline } from '../pipeline/ingest.js';
+import { classify, LookspanError } from '../errors.js';
+import { readBody, type BodyLimits } from './body.js';
+import { decodeJson, decodeProtobuf, type DecodeLimits } from './otlp/decode.js';
+import { encodeExportResponse, encodeStatus } from './otlp/proto-root.js';
+
+export interface OtlpHttpDeps {
+  pipeline: Pipeline;
+  limits: BodyLimits & DecodeLimits;
+}
+
+/** OTLP/HTTP paths: the standard one and the langsight-compatible alias. */
+export const OTLP_HTTP_PATHS = ['/v1/traces', '/api/traces/otlp'] as const;
+
+const PROTOBUF_TYPES = new Set(['application/x-protobuf', 'application/protobuf', 'application/vnd.google.protobuf']);
+
+type Encoding = 'protobuf' | 'json';
+
+function requestEncoding(ctx: Context): Encoding | null {
+  const type = String(ctx.get('content-type')).split(';')[0].trim().toLowerCase();
+  if (PROTOBUF_TYPES.has(type)) return 'protobuf';
+  if (type === 'application/json') return 'json';
+  return null;
+}
+
+/** Errors in the request's own encoding: google.rpc.Status (protobuf or JSON), per the OTLP/HTTP spec. */
+function respondError(ctx: Context, encoding: Encoding, err: LookspanError): void {
+  ctx.status = err.http;
+  const retry = err.details.retryAfterSeconds;
+  if (retry) ctx.set('Retry-After', String(retry));
+  if (encoding === 'protobuf') {
+    ctx.type = 'application/x-protobuf';
+    ctx.body = encodeStatus(err.grpc, err.message, retry);
+  } else {
+    ctx.type = 'application/json';
+    ctx.body = {
+      code: err.grpc,
+      message: err.message,
+      error: { code: err.errorClass, message: err.message, ...(err.details.problems ? { problems: err.details.problems } : {}) },
+    };
+  }
+}
+
+async function exportTraces(ctx: Context, deps: OtlpHttpDeps): Promise<void> {
+  const encoding = requestEncoding(ctx);
+  if (!encoding) {
+    ctx.req.resume();
+    respondError(ctx, 'json', new LookspanError(
+      'unsupported_media_type',
+      `unsupported Content-Type "${ctx.get('content-type')}"; use application/x-protobuf or application/json`,
+    ));
+    return;
+  }
+  try {
+    const body = await readBody(ctx.req, deps.limits);
+    const decoded = encoding === 'protobuf' ? decodeProtobuf(body, deps.limits) : decodeJson(body, deps.limits);
+    const result = await deps.pipeline.submitOtlp(decoded, encoding === 'protobuf' ? 'otlp_http_protobuf' : 'otlp_http_json');
+    ctx.status = 200;
+    if (encoding === 'protobuf') {
+      ctx.type = 'application/x-protobuf';
+      ctx.body = encodeExportResponse(result.rejected, result.message);
+    } else {
+      ctx.type = 'application/json';
+      // proto3 JSON mapping: int64 as a decimal string.
+      ctx.body = result.rejected > 0 || result.message
+        ? { partialSuccess: { rejectedSpans: String(result.rejected), errorMessage: result.message } }
+        : {};
+    }
+  } catch (err) {
+    const e = classify(err);
+    if (e.errorClass === 'internal') ctx.app.emit('error', err, ctx);
+    respondError(ctx, encoding, e);
+  }
+}
+
+/** Mounts the OTLP/HTTP trace receiver. */
+export function mountOtlpHttp(router: Router, deps: OtlpHttpDeps): void {
+  for (const path of OTLP_HTTP_PATHS) router.post(path, (ctx) => exportTraces(ctx, deps));
+}
+

@@ -1,0 +1,289 @@
+import type { OtlpSpanInput } from '../../model/otlp-span.js';
+import type { AttrValue, Attributes, SpanEventRecord, SpanLinkRecord } from '../../model/span-record.js';
+import { invalid } from '../../errors.js';
+import { ExportTraceServiceRequest } from './proto-root.js';
+
+/** Decoded spans plus the ones refused individually (OTLP partial_success). */
+export interface DecodedExport {
+  spans: OtlpSpanInput[];
+  rejected: number;
+  /** Human-readable reasons for the first few rejections. */
+  rejectMessages: string[];
+}
+
+export interface DecodeLimits {
+  maxAttributeDepth: number;
+}
+
+const MAX_REJECT_MESSAGES = 5;
+const own = Object.prototype.hasOwnProperty;
+
+/** A problem with one span; the span is rejected, the rest of the request is kept. */
+class SpanProblem extends Error {}
+
+/**
+ * Wire differences between OTLP/protobuf (Buffers, Long) and OTLP/JSON (hex
+ * strings, int64 as strings or numbers, bytes as base64); the walk is shared.
+ */
+interface Codec {
+  id(v: unknown, bytes: number, field: string, optional: boolean): string | null;
+  micros(v: unknown): number;
+  int64(v: unknown): number | string;
+  bytes(v: unknown): string;
+  str(v: unknown): string;
+  enumValue(v: unknown, names: Record<string, number>): number;
+}
+
+const LONG_HIGH_MICROS = 4294967; // 2^32 = 4294967 * 1000 + 296, keeps the division exact
+function longToMicros(v: { low: number; high: number }): number {
+  const high = v.high >>> 0;
+  const low = v.low >>> 0;
+  return high * LONG_HIGH_MICROS + Math.floor((high * 296 + low) / 1000);
+}
+
+function isLong(v: unknown): v is { low: number; high: number; unsigned: boolean; toString(): string } {
+  return typeof v === 'object' && v !== null && typeof (v as any).low === 'number' && typeof (v as any).high === 'number';
+}
+
+const protobufCodec: Codec = {
+  id(v, bytes, field, optional) {
+    const buf = v as Buffer | undefined;
+    if (!buf || buf.length === 0) {
+      if (optional) return null;
+      throw new SpanProblem(`${field} is missing`);
+    }
+    if (buf.length !== bytes) throw new SpanProblem(`${field} must be ${bytes} bytes, got ${buf.length}`);
+    const hex = Buffer.from(buf.buffer, buf.byteOffset, buf.length).toString('hex');
+    if (/^0+$/.test(hex)) {
+      if (optional) return null;
+      throw new SpanProblem(`${field} is all zeroes`);
+    }
+    return hex;
+  },
+  micros(v) {
+    if (v == null) return 0;
+    if (typeof v === 'number') return Math.floor(v / 1000);
+    if (isLong(v)) return longToMicros(v);
+    return 0;
+  },
+  int64(v) {
+    if (typeof v === 'number') return v;
+    if (isLong(v)) {
+      const n = (v.high | 0) * 4294967296 + (v.low >>> 0);
+      return Number.isSafeInteger(n) ? n : v.toString();
+    }
+    return 0;
+  },
+  bytes(v) {
+    const buf = v as Uint8Array;
+    return Buffer.from(buf.buffer, buf.byteOffset, buf.length).toString('base64');
+  },
+  // protobufjs decodes strings from Buffers with Node's utf8Slice, which
+  // already replaces invalid UTF-8 with U+FFFD.
+  str(v) {
+    return typeof v === 'string' ? v : '';
+  },
+  enumValue(v) {
+    return typeof v === 'number' ? v : 0;
+  },
+};
+
+const HEX_RE = /^[0-9a-fA-F]*$/;
+const DIGITS_RE = /^\d+$/;
+
+const jsonCodec: Codec = {
+  id(v, bytes, field, optional) {
+    if (v == null || v === '') {
+      if (optional) return null;
+      throw new SpanProblem(`${field} is missing`);
+    }
+    if (typeof v !== 'string' || !HEX_RE.test(v)) throw new SpanProblem(`${field} must be a hex string`);
+    if (v.length !== bytes * 2) throw new SpanProblem(`${field} must be ${bytes * 2} hex characters, got ${v.length}`);
+    if (/^0+$/.test(v)) {
+      if (optional) return null;
+      throw new SpanProblem(`${field} is all zeroes`);
+    }
+    return v.toLowerCase();
+  },
+  micros(v) {
+    if (v == null) return 0;
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return Math.floor(v / 1000);
+    // Nanosecond strings exceed 2^53; dropping the last three digits is exact.
+    if (typeof v === 'string' && DIGITS_RE.test(v)) return v.length <= 3 ? 0 : Number(v.slice(0, -3));
+    throw new SpanProblem(`timestamp must be an unsigned integer (number or decimal string), got ${JSON.stringify(v)}`);
+  },
+  int64(v) {
+    if (typeof v === 'number' && Number.isInteger(v)) return v;
+    if (typeof v === 'string' && /^-?\d+$/.test(v)) {
+      const n = Number(v);
+      return Number.isSafeInteger(n) ? n : v;
+    }
+    throw new SpanProblem(`intValue must be an integer, got ${JSON.stringify(v)}`);
+  },
+  bytes(v) {
+    if (typeof v !== 'string') throw new SpanProblem('bytesValue must be a base64 string');
+    return v;
+  },
+  // JSON text may carry lone surrogates as \ud800 escapes; store well-formed text only.
+  str(v) {
+    if (typeof v !== 'string') return v == null ? '' : String(v);
+    return v.isWellFormed() ? v : v.toWellFormed();
+  },
+  enumValue(v, names) {
+    if (typeof v === 'number') return v;
+    if (typeof v === 'string' && own.call(names, v)) return names[v];
+    if (v == null) return 0;
+    throw new SpanProblem(`unknown enum value ${JSON.stringify(v)}`);
+  },
+};
+
+const SPAN_KINDS: Record<string, number> = {
+  SPAN_KIND_UNSPECIFIED: 0, SPAN_KIND_INTERNAL: 1, SPAN_KIND_SERVER: 2,
+  SPAN_KIND_CLIENT: 3, SPAN_KIND_PRODUCER: 4, SPAN_KIND_CONSUMER: 5,
+};
+const STATUS_CODES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
+
+function anyValue(c: Codec, v: any, depth: number, max: number, key: string): AttrValue {
+  if (v == null || typeof v !== 'object') return null;
+  if (own.call(v, 'stringValue')) return c.str(v.stringValue);
+  if (own.call(v, 'boolValue')) return v.boolValue === true;
+  if (own.call(v, 'intValue')) return c.int64(v.intValue);
+  if (own.call(v, 'doubleValue')) {
+    const d = typeof v.doubleValue === 'number' ? v.doubleValue : Number(v.doubleValue);
+    // JSON has no NaN/Infinity; keep them as their names rather than lose the row.
+    return Number.isFinite(d) ? d : String(d);
+  }
+  if (own.call(v, 'bytesValue')) return c.bytes(v.bytesValue);
+  if (own.call(v, 'arrayValue') || own.call(v, 'kvlistValue')) {
+    if (depth >= max) throw new SpanProblem(`attribute "${key}" is nested deeper than ${max} levels`);
+    if (own.call(v, 'arrayValue')) {
+      const values = v.arrayValue?.values;
+      if (!Array.isArray(values)) return [];
+      return values.map((x: unknown) => anyValue(c, x, depth + 1, max, key));
+    }
+    return keyValues(c, v.kvlistValue?.values, depth + 1, max);
+  }
+  return null;
+}
+
+function keyValues(c: Codec, list: unknown, depth: number, max: number): Attributes {
+  const out: Attributes = {};
+  if (!Array.isArray(list)) return out;
+  for (const kv of list as any[]) {
+    if (kv == null || typeof kv.key !== 'string') continue;
+    const key = c.str(kv.key);
+    out[key] = anyValue(c, kv.value, depth, max, key);
+  }
+  return out;
+}
+
+function events(c: Codec, list: unknown, max: number): SpanEventRecord[] {
+  if (!Array.isArray(list) || list.length === 0) return [];
+  return (list as any[]).map((e) => ({
+    time_us: c.micros(e?.timeUnixNano),
+    name: c.str(e?.name),
+    attributes: keyValues(c, e?.attributes, 0, max),
+  }));
+}
+
+function links(c: Codec, list: unknown, max: number): SpanLinkRecord[] {
+  if (!Array.isArray(list) || list.length === 0) return [];
+  return (list as any[]).map((l) => ({
+    trace_id: c.id(l?.traceId, 16, 'link trace_id', false)!,
+    span_id: c.id(l?.spanId, 8, 'link span_id', false)!,
+    attributes: keyValues(c, l?.attributes, 0, max),
+  }));
+}
+
+function walk(c: Codec, request: any, limits: DecodeLimits): DecodedExport {
+  const out: DecodedExport = { spans: [], rejected: 0, rejectMessages: [] };
+  const max = limits.maxAttributeDepth;
+  const resourceSpans = request?.resourceSpans;
+  if (resourceSpans == null) return out;
+  if (!Array.isArray(resourceSpans)) throw invalid('resourceSpans must be an array');
+  for (let r = 0; r < resourceSpans.length; r++) {
+    const rs = resourceSpans[r];
+    let resource: Attributes;
+    try {
+      resource = keyValues(c, rs?.resource?.attributes, 0, max);
+    } catch (err) {
+      throw invalid(`resourceSpans[${r}].resource: ${(err as Error).message}`);
+    }
+    const scopeSpans = rs?.scopeSpans;
+    if (scopeSpans == null) continue;
+    if (!Array.isArray(scopeSpans)) throw invalid(`resourceSpans[${r}].scopeSpans must be an array`);
+    for (let s = 0; s < scopeSpans.length; s++) {
+      const ss = scopeSpans[s];
+      let scope: OtlpSpanInput['scope'];
+      try {
+        scope = {
+          name: c.str(ss?.scope?.name),
+          version: c.str(ss?.scope?.version),
+          attributes: keyValues(c, ss?.scope?.attributes, 0, max),
+        };
+      } catch (err) {
+        throw invalid(`resourceSpans[${r}].scopeSpans[${s}].scope: ${(err as Error).message}`);
+      }
+      const spans = ss?.spans;
+      if (spans == null) continue;
+      if (!Array.isArray(spans)) throw invalid(`resourceSpans[${r}].scopeSpans[${s}].spans must be an array`);
+      for (let i = 0; i < spans.length; i++) {
+        const sp = spans[i];
+        try {
+          if (sp == null || typeof sp !== 'object') throw new SpanProblem('span must be an object');
+          const status = sp.status;
+          out.spans.push({
+            resource,
+            scope,
+            traceId: c.id(sp.traceId, 16, 'trace_id', false)!,
+            spanId: c.id(sp.spanId, 8, 'span_id', false)!,
+            parentSpanId: c.id(sp.parentSpanId, 8, 'parent_span_id', true),
+            name: c.str(sp.name),
+            kind: c.enumValue(sp.kind, SPAN_KINDS),
+            startUs: c.micros(sp.startTimeUnixNano),
+            endUs: c.micros(sp.endTimeUnixNano),
+            attributes: keyValues(c, sp.attributes, 0, max),
+            events: events(c, sp.events, max),
+            links: links(c, sp.links, max),
+            status: {
+              code: status ? c.enumValue(status.code, STATUS_CODES) : 0,
+              message: status ? c.str(status.message) : '',
+            },
+          });
+        } catch (err) {
+          if (!(err instanceof SpanProblem)) throw err;
+          out.rejected++;
+          if (out.rejectMessages.length < MAX_REJECT_MESSAGES) {
+            out.rejectMessages.push(`resourceSpans[${r}].scopeSpans[${s}].spans[${i}]: ${err.message}`);
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Decodes an OTLP/protobuf ExportTraceServiceRequest body. */
+export function decodeProtobuf(body: Uint8Array, limits: DecodeLimits): DecodedExport {
+  let message: unknown;
+  try {
+    message = ExportTraceServiceRequest.decode(body);
+  } catch (err) {
+    throw invalid(`malformed OTLP protobuf: ${(err as Error).message}`);
+  }
+  return walk(protobufCodec, message, limits);
+}
+
+/** Decodes an OTLP/JSON ExportTraceServiceRequest body. */
+export function decodeJson(body: Buffer, limits: DecodeLimits): DecodedExport {
+  let message: unknown;
+  try {
+    message = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw invalid(`malformed OTLP JSON: ${(err as Error).message}`);
+  }
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+    throw invalid('OTLP JSON body must be an ExportTraceServiceRequest object');
+  }
+  return walk(jsonCodec, message, limits);
+}

@@ -1,0 +1,140 @@
+import type { OtlpSpanInput } from '../model/otlp-span.js';
+import type { Attributes, SpanStatus } from '../model/span-record.js';
+import type { ConventionFields, Convention, Usage } from './fields.js';
+import { str } from './fields.js';
+import { detectFramework } from './framework.js';
+import type { SemanticSpan, SemconvOptions } from './index.js';
+import { fromMcp } from './mcp.js';
+import { fromOtelGenAI } from './otel-genai.js';
+import { capPayload } from './payload.js';
+
+/**
+ * Precedence (docs/semconv.md): for every field the first convention in this
+ * list with a non-null value wins.
+ *
+ *  1. MCP: the most specific statement about a span (`mcp.*`).
+ *  2. OTel GenAI, current names: the standard, and what explicit emitters write.
+ *  3. The dialects with their own explicit keys (OpenInference, Traceloop,
+ *     Langfuse, Vercel AI SDK).
+ *  4. OTel GenAI deprecated names, then anything derived (type from model/tool
+ *     presence, framework from scope), last.
+ *
+ * Usage is taken whole from one convention (never mixed across families);
+ * a reported cost is carried in `reported_cost_usd` for enrich to prefer.
+ */
+const CONVENTIONS: readonly Convention[] = [fromMcp, fromOtelGenAI];
+
+const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
+
+/** Normalizes one decoded OTLP span into every semantic column. */
+export function toSemanticSpan(input: OtlpSpanInput, opts: SemconvOptions): SemanticSpan {
+  const m = merge(input);
+  const a = input.attributes;
+
+  const exception = findException(input);
+  const errorTypeAttr = str(a['error.type']);
+  const status = resolveStatus(input.status.code, m.status ?? null, errorTypeAttr);
+  const errorType =
+    errorTypeAttr ?? m.error_type ?? (exception !== null ? str(exception['exception.type']) : null);
+  let statusMessage: string | null = input.status.message.length > 0 ? input.status.message : null;
+  if (statusMessage === null) statusMessage = m.status_message ?? null;
+  if (statusMessage === null && status === 'error' && exception !== null) {
+    statusMessage = str(exception['exception.message']);
+  }
+
+  const usage: Usage | null = m.aggregate_usage === true ? null : m.usage ?? null;
+  const requestModel = m.request_model ?? null;
+  const framework = detectFramework(input.scope.name, a, m.framework ?? null) ??
+    (requestModel !== null || usage !== null || m.provider != null ? 'custom' : null);
+
+  let type = m.type ?? null;
+  if (type === null) {
+    if (m.tool_name != null) type = 'tool_call';
+    else if (requestModel !== null || usage !== null) type = 'llm_call';
+    else type = 'other';
+  }
+
+  const duration = (input.endUs - input.startUs) / 1000;
+  return {
+    trace_id: input.traceId,
+    span_id: input.spanId,
+    parent_span_id: input.parentSpanId !== null && input.parentSpanId.length > 0 ? input.parentSpanId : null,
+    started_us: input.startUs,
+    ended_us: input.endUs,
+    duration_ms: duration > 0 ? duration : 0,
+    name: input.name,
+    span_kind: SPAN_KINDS[input.kind] ?? 'unspecified',
+    type,
+    status,
+    status_message: statusMessage,
+    error_type: errorType,
+    service_name: str(input.resource['service.name']),
+    scope_name: input.scope.name.length > 0 ? input.scope.name : null,
+    framework,
+    session_id: m.session_id ?? null,
+    user_id: m.user_id ?? null,
+    agent_name: m.agent_name ?? null,
+    provider: m.provider ?? null,
+    operation: m.operation ?? null,
+    request_model: requestModel,
+    response_model: m.response_model ?? null,
+    input_tokens: usage?.input_tokens ?? null,
+    output_tokens: usage?.output_tokens ?? null,
+    cache_read_tokens: usage?.cache_read_tokens ?? null,
+    cache_write_tokens: usage?.cache_write_tokens ?? null,
+    reasoning_tokens: usage?.reasoning_tokens ?? null,
+    reported_cost_usd: m.reported_cost_usd ?? null,
+    finish_reason: m.finish_reason ?? null,
+    tool_name: m.tool_name ?? null,
+    tool_call_id: m.tool_call_id ?? null,
+    server_name: m.server_name ?? null,
+    mcp_method: m.mcp_method ?? null,
+    mcp_session_id: m.mcp_session_id ?? null,
+    mcp_resource_uri: m.mcp_resource_uri ?? null,
+    input: capPayload(m.input ?? null, opts.payloadMaxBytes),
+    output: capPayload(m.output ?? null, opts.payloadMaxBytes),
+    attributes: input.attributes,
+    resource: input.resource,
+    events: input.events,
+    links: input.links,
+  };
+}
+
+/** Runs every convention and keeps, per field, the first non-null value. */
+export function merge(input: OtlpSpanInput): ConventionFields {
+  const out: Record<string, unknown> = {};
+  for (const convention of CONVENTIONS) {
+    const f = convention(input);
+    if (f === null) continue;
+    for (const key in f) {
+      const v = (f as Record<string, unknown>)[key];
+      if (v === null || v === undefined) continue;
+      if (key === 'aggregate_usage') {
+        if (v === true) out[key] = true;
+      } else if (out[key] === undefined) {
+        out[key] = v;
+      }
+    }
+  }
+  return out as ConventionFields;
+}
+
+/**
+ * The OTLP status is explicit and wins when it says error. A convention's
+ * error (MCP `isError`, Langfuse level ERROR) beats an OK/UNSET status,
+ * because those emitters report a tool or model failure inside a
+ * transport-level success. `error.type` alone marks an unset span failed, as
+ * the OTel conventions define it ("set when the operation ended in an error").
+ */
+function resolveStatus(code: number, conventionStatus: 'error' | null, errorType: string | null): SpanStatus {
+  if (code === 2) return 'error';
+  if (conventionStatus === 'error') return 'error';
+  if (code === 1) return 'ok';
+  if (errorType !== null) return 'error';
+  return 'unset';
+}
+
+function findException(input: OtlpSpanInput): Attributes | null {
+  for (const e of input.events) if (e.name === 'exception') return e.attributes;
+  return null;
+}

@@ -1,0 +1,124 @@
+import type { AttrValue, SpanStatus, SpanType } from '../model/span-record.js';
+
+/**
+ * Token counts as one unit: the composer takes the whole object from the
+ * first convention that reported any count, because the families (OTel,
+ * OpenInference, Vercel, …) differ in what they include and must never be
+ * mixed or summed on one span.
+ */
+export interface Usage {
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cache_read_tokens: number | null;
+  cache_write_tokens: number | null;
+  reasoning_tokens: number | null;
+}
+
+/** What one convention module recognized on a span; absent or null means "no opinion". */
+export interface ConventionFields {
+  type?: SpanType | null;
+  framework?: string | null;
+  session_id?: string | null;
+  user_id?: string | null;
+  agent_name?: string | null;
+  provider?: string | null;
+  operation?: string | null;
+  request_model?: string | null;
+  response_model?: string | null;
+  usage?: Usage | null;
+  /**
+   * The span's token counts are totals of its child spans (e.g. the Vercel AI
+   * SDK's outer `ai.generateText`), so storing them would double count a trace.
+   */
+  aggregate_usage?: boolean;
+  reported_cost_usd?: number | null;
+  finish_reason?: string | null;
+  tool_name?: string | null;
+  tool_call_id?: string | null;
+  server_name?: string | null;
+  mcp_method?: string | null;
+  mcp_session_id?: string | null;
+  mcp_resource_uri?: string | null;
+  /** JSON text before the size cap. */
+  input?: string | null;
+  output?: string | null;
+  /** Only 'error' is ever asserted by a convention (e.g. MCP `isError`, Langfuse level ERROR). */
+  status?: Extract<SpanStatus, 'error'> | null;
+  status_message?: string | null;
+  error_type?: string | null;
+}
+
+/** A convention module: pure, returns null when the span does not speak it. */
+export type Convention = (input: import('../model/otlp-span.js').OtlpSpanInput) => ConventionFields | null;
+
+export function str(v: AttrValue | undefined): string | null {
+  if (typeof v === 'string') return v.length > 0 ? v : null;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return null;
+}
+
+/** Token counts arrive as int, decimal string (int64 beyond 2^53) or double. */
+export function int(v: AttrValue | undefined): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? Math.round(v) : null;
+  if (typeof v === 'string' && v.length > 0) {
+    const n = Number(v);
+    return Number.isFinite(n) && n >= 0 ? Math.round(n) : null;
+  }
+  return null;
+}
+
+export function float(v: AttrValue | undefined): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'string' && v.length > 0) {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : null;
+  }
+  return null;
+}
+
+/** First element of an array attribute, or the scalar itself. */
+export function first(v: AttrValue | undefined): string | null {
+  if (Array.isArray(v)) return v.length > 0 ? str(v[0]) : null;
+  if (typeof v === 'string' && v.startsWith('[')) {
+    // Some SDKs send string[] attributes JSON-encoded.
+    try {
+      const parsed: unknown = JSON.parse(v);
+      if (Array.isArray(parsed) && parsed.length > 0) return str(parsed[0] as AttrValue);
+    } catch {
+      return v;
+    }
+    return null;
+  }
+  return str(v);
+}
+
+/** Attribute value as JSON text: strings are assumed to be JSON or plain text and kept as is. */
+export function jsonText(v: AttrValue | undefined): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string') return v.length > 0 ? v : null;
+  return JSON.stringify(v);
+}
+
+export function usageOf(
+  input: number | null,
+  output: number | null,
+  cacheRead: number | null,
+  cacheWrite: number | null,
+  reasoning: number | null,
+): Usage | null {
+  if (input === null && output === null && cacheRead === null && cacheWrite === null && reasoning === null) {
+    return null;
+  }
+  return {
+    input_tokens: input,
+    output_tokens: output,
+    cache_read_tokens: cacheRead,
+    cache_write_tokens: cacheWrite,
+    reasoning_tokens: reasoning,
+  };
+}
+
+/** JSON array of role/content messages, the normalized payload shape. */
+export function messagesJson(messages: Array<Record<string, unknown>>): string | null {
+  return messages.length > 0 ? JSON.stringify(messages) : null;
+}

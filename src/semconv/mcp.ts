@@ -1,0 +1,62 @@
+import {
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_MCP_METHOD_NAME,
+  ATTR_MCP_RESOURCE_URI,
+  ATTR_MCP_SESSION_ID,
+  ATTR_SERVER_ADDRESS,
+  MCP_METHOD_NAME_VALUE_TOOLS_CALL,
+} from '@opentelemetry/semantic-conventions/incubating';
+import type { OtlpSpanInput } from '../model/otlp-span.js';
+import type { ConventionFields } from './fields.js';
+import { str } from './fields.js';
+
+const SPAN_KIND_SERVER = 2;
+const SPAN_KIND_CLIENT = 3;
+
+/**
+ * OTel MCP conventions (`mcp.*` keys, tool names under `gen_ai.tool.name`).
+ *
+ * Type: `tools/call` is a `tool_call` (it is one, and tool statistics should
+ * include MCP tools; `mcp_method` still says it went over MCP); every other
+ * method (initialize, tools/list, resources/read, notifications, …) is `mcp`.
+ */
+export function fromMcp(input: OtlpSpanInput): ConventionFields | null {
+  const a = input.attributes;
+  const method = str(a[ATTR_MCP_METHOD_NAME]);
+  const session = str(a[ATTR_MCP_SESSION_ID]);
+  if (method === null && session === null) return null;
+  const isToolCall = method === MCP_METHOD_NAME_VALUE_TOOLS_CALL;
+  return {
+    type: isToolCall ? 'tool_call' : 'mcp',
+    framework: 'mcp',
+    mcp_method: method,
+    mcp_session_id: session,
+    mcp_resource_uri: str(a[ATTR_MCP_RESOURCE_URI]),
+    tool_name: isToolCall ? str(a[ATTR_GEN_AI_TOOL_NAME]) : null,
+    server_name: serverName(input),
+    status: isToolCall && resultIsError(a[ATTR_GEN_AI_TOOL_CALL_RESULT]) ? 'error' : null,
+  };
+}
+
+/**
+ * The MCP server a span talked to. The conventions have no server-name key:
+ * a server span is the server itself (its `service.name`); a client span
+ * names it by `server.address` when the transport has one (stdio does not).
+ */
+export function serverName(input: OtlpSpanInput): string | null {
+  if (input.kind === SPAN_KIND_SERVER) return str(input.resource['service.name']);
+  if (input.kind === SPAN_KIND_CLIENT) return str(input.attributes[ATTR_SERVER_ADDRESS]);
+  return null;
+}
+
+/**
+ * A CallToolResult with `isError: true` is a failed tool call even though the
+ * JSON-RPC request succeeded. Checked on the serialized text (compact
+ * JSON.stringify output, or with one space) so the hot path never parses it.
+ */
+export function resultIsError(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('"isError":true') || v.includes('"isError": true');
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) return (v as Record<string, unknown>).isError === true;
+  return false;
+}

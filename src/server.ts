@@ -1,0 +1,133 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino, { type Logger } from 'pino';
+import type { LookspanConfig } from './config/index.js';
+import { createCostModel } from './enrich/cost.js';
+import { Pipeline } from './pipeline/ingest.js';
+import { Store } from './store/index.js';
+import { OtlpGrpcReceiver } from './receivers/otlp-grpc.js';
+import { mountOtlpHttp } from './receivers/otlp-http.js';
+import { mountNativeIngest } from './receivers/native/routes.js';
+import { createApp } from './api/app.js';
+import { HttpMetrics } from './api/http-metrics.js';
+import { mountHealth } from './api/routes/health.js';
+import { mountTraces, DEFAULT_PROJECT } from './api/routes/traces.js';
+import { mountMetrics, UsageCounters } from './api/routes/metrics.js';
+
+export interface RunningLookspan {
+  httpUrl: string;
+  grpcAddress: string;
+  httpPort: number;
+  grpcPort: number;
+  store: Store;
+  pipeline: Pipeline;
+  /** Graceful stop; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: builds every stage from the config and wires them
+ * in the one direction of the data flow (receivers → pipeline → store;
+ * api reads the store). Nothing here is a module-level singleton.
+ */
+export async function startLookspan(config: LookspanConfig, log: Logger = pino({ level: config.log.level })): Promise<RunningLookspan> {
+  const startedAt = Date.now();
+  let shuttingDown = false;
+  const store = await Store.open({
+    dataDir: config.storage.dataDir,
+    duckdbMemoryLimit: config.storage.duckdbMemoryLimit,
+    duckdbThreads: config.storage.duckdbThreads,
+    commitDelayMs: config.pipeline.commitDelayMs,
+    segmentMaxBytes: config.pipeline.segmentMaxBytes,
+    segmentMaxAgeMs: config.pipeline.segmentMaxAgeMs,
+  }, log);
+
+  const costs = createCostModel();
+  const pipeline = new Pipeline(
+    {
+      append: (buf, spans) => store.wal.append(buf, spans),
+      unloadedBytes: () => store.lag().bytes,
+      failure: () => store.wal.broken,
+    },
+    costs,
+    {
+      queueMaxSpans: config.pipeline.queueMaxSpans,
+      walMaxUnloadedBytes: config.pipeline.walMaxUnloadedBytes,
+      retryAfterSeconds: config.pipeline.retryAfterSeconds,
+      semconv: { payloadMaxBytes: config.limits.payloadMaxBytes },
+      defaultProjectId: DEFAULT_PROJECT,
+    },
+  );
+  const usage = new UsageCounters();
+  pipeline.onAccepted(usage.observe);
+
+  const httpMetrics = new HttpMetrics();
+  const { app, router } = createApp(log, httpMetrics);
+  const limits = {
+    maxBodyBytes: config.limits.maxBodyBytes,
+    maxDecompressedBytes: config.limits.maxDecompressedBytes,
+    maxAttributeDepth: config.limits.maxAttributeDepth,
+    payloadMaxBytes: config.limits.payloadMaxBytes,
+  };
+  const ready = () => store.replayed && !shuttingDown && !store.wal.broken;
+  mountOtlpHttp(router, { pipeline, limits });
+  mountNativeIngest(router, { pipeline, limits });
+  mountHealth(router, { store, pipeline, startedAt, ready, shuttingDown: () => shuttingDown });
+  mountTraces(router, () => store.db.reader);
+  mountMetrics(router, { pipeline, store, http: httpMetrics, usage });
+  app.use(router.routes()).use(router.allowedMethods());
+
+  const grpcReceiver = new OtlpGrpcReceiver(pipeline, {
+    host: config.server.host,
+    port: config.server.grpcPort,
+    maxReceiveBytes: config.limits.grpcMaxReceiveBytes,
+    limits,
+  }, log);
+
+  const server = http.createServer(app.callback());
+  server.keepAliveTimeout = 65_000;
+  server.requestTimeout = 120_000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.server.httpPort, config.server.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    await grpcReceiver.start();
+  } catch (err) {
+    server.close();
+    await store.close(Date.now());
+    throw err;
+  }
+  store.waitReplayed().then(() => grpcReceiver.setServing(ready()), () => {});
+
+  const httpPort = (server.address() as AddressInfo).port;
+  const grpcPort = grpcReceiver.boundPort;
+  const hostForUrl = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  const httpUrl = `http://${hostForUrl}:${httpPort}`;
+  const grpcAddress = `${hostForUrl}:${grpcPort}`;
+  log.info({ http: httpUrl, grpc: grpcAddress, dataDir: config.storage.dataDir }, `Lookspan listening: HTTP ${httpUrl}  gRPC ${grpcAddress}`);
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      const deadline = Date.now() + config.server.shutdownTimeoutSeconds * 1000 - 1000;
+      shuttingDown = true;
+      grpcReceiver.setServing(false);
+      // Stop accepting connections; requests in flight finish and are acknowledged after fsync.
+      const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grpcClosed = grpcReceiver.stop(Math.max(500, (deadline - Date.now()) / 2));
+      await Promise.race([Promise.all([httpClosed, grpcClosed]), new Promise((r) => setTimeout(r, Math.max(500, (deadline - Date.now()) / 2)).unref())]);
+      server.closeAllConnections();
+      pipeline.close();
+      await store.close(deadline);
+      log.info('Lookspan stopped');
+    })();
+    return stopping;
+  };
+
+  return { httpUrl, grpcAddress, httpPort, grpcPort, store, pipeline, stop };
+}

@@ -1,0 +1,70 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { migrate } from './migrations.js';
+
+export interface DatabaseOptions {
+  dataDir: string;
+  memoryLimit: string;
+  threads: number;
+}
+
+/** A data dir already opened by another process (DuckDB holds an OS lock on the file). */
+export class DataDirLockedError extends Error {
+  override name = 'DataDirLockedError';
+}
+
+/**
+ * The DuckDB file under the data dir, with one connection owned by the
+ * loader (the single writer) and one for reads, so API queries never queue
+ * behind a segment load.
+ */
+export class Database {
+  private constructor(
+    readonly instance: DuckDBInstance,
+    readonly writer: DuckDBConnection,
+    readonly reader: DuckDBConnection,
+    readonly file: string,
+    readonly schemaVersion: number,
+  ) {}
+
+  static async open(opts: DatabaseOptions): Promise<Database> {
+    await mkdir(opts.dataDir, { recursive: true });
+    const file = path.join(opts.dataDir, 'lookspan.duckdb');
+    const settings: Record<string, string> = {};
+    if (opts.memoryLimit) settings.memory_limit = opts.memoryLimit;
+    if (opts.threads > 0) settings.threads = String(opts.threads);
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(file, settings);
+    } catch (err) {
+      const msg = (err as Error).message;
+      if (/lock/i.test(msg)) {
+        throw new DataDirLockedError(
+          `data dir ${path.resolve(opts.dataDir)} is in use by another Lookspan process (${msg.split('\n')[0]})`,
+        );
+      }
+      throw err;
+    }
+    const writer = await instance.connect();
+    const version = await migrate(writer);
+    const reader = await instance.connect();
+    return new Database(instance, writer, reader, file, version);
+  }
+
+  /** Checkpoints and closes; safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.writer.run('CHECKPOINT');
+    } catch {
+      // A failed checkpoint leaves DuckDB's own WAL, which it replays on open.
+    }
+    this.reader.closeSync();
+    this.writer.closeSync();
+    this.instance.closeSync();
+  }
+
+  private closed = false;
+}

@@ -1,0 +1,73 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+/**
+ * Versioned schema migrations, applied in order inside one transaction
+ * each. Never edit a shipped migration; add the next one.
+ */
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'spans, traces, scores, wal segments, model prices',
+    sql: `
+      CREATE TABLE spans (
+        project_id VARCHAR NOT NULL, trace_id VARCHAR NOT NULL, span_id VARCHAR NOT NULL, parent_span_id VARCHAR,
+        started_at TIMESTAMP NOT NULL, ended_at TIMESTAMP NOT NULL, duration_ms DOUBLE NOT NULL,
+        name VARCHAR NOT NULL, span_kind VARCHAR, type VARCHAR NOT NULL, status VARCHAR NOT NULL,
+        status_message VARCHAR, error_type VARCHAR,
+        service_name VARCHAR, scope_name VARCHAR, framework VARCHAR, session_id VARCHAR, user_id VARCHAR, agent_name VARCHAR,
+        provider VARCHAR, operation VARCHAR, request_model VARCHAR, response_model VARCHAR,
+        input_tokens BIGINT, output_tokens BIGINT, cache_read_tokens BIGINT, cache_write_tokens BIGINT, reasoning_tokens BIGINT,
+        cost_usd DOUBLE, cost_source VARCHAR NOT NULL, finish_reason VARCHAR,
+        tool_name VARCHAR, tool_call_id VARCHAR, server_name VARCHAR,
+        mcp_method VARCHAR, mcp_session_id VARCHAR, mcp_resource_uri VARCHAR,
+        input VARCHAR, output VARCHAR,
+        attributes JSON, resource JSON, events JSON, links JSON
+      );
+      CREATE TABLE traces (
+        project_id VARCHAR NOT NULL, trace_id VARCHAR NOT NULL,
+        started_at TIMESTAMP NOT NULL, ended_at TIMESTAMP NOT NULL,
+        root_span_id VARCHAR, root_name VARCHAR, first_name VARCHAR, status VARCHAR NOT NULL,
+        service_name VARCHAR, framework VARCHAR, session_id VARCHAR, user_id VARCHAR, agent_name VARCHAR,
+        span_count BIGINT NOT NULL, error_count BIGINT NOT NULL, llm_call_count BIGINT NOT NULL, tool_call_count BIGINT NOT NULL,
+        input_tokens BIGINT NOT NULL, output_tokens BIGINT NOT NULL, cost_usd DOUBLE,
+        models VARCHAR[] NOT NULL,
+        PRIMARY KEY (project_id, trace_id)
+      );
+      CREATE TABLE scores (
+        id VARCHAR PRIMARY KEY, project_id VARCHAR NOT NULL, trace_id VARCHAR NOT NULL, span_id VARCHAR,
+        name VARCHAR NOT NULL, value DOUBLE NOT NULL, comment VARCHAR, source VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL
+      );
+      CREATE TABLE wal_segments (
+        seq BIGINT PRIMARY KEY, spans BIGINT NOT NULL, inserted BIGINT NOT NULL, bytes BIGINT NOT NULL, loaded_at TIMESTAMP NOT NULL
+      );
+      CREATE TABLE model_prices (
+        model_id VARCHAR PRIMARY KEY, provider VARCHAR,
+        input_per_mtok DOUBLE NOT NULL, output_per_mtok DOUBLE NOT NULL,
+        cache_read_per_mtok DOUBLE, cache_write_per_mtok DOUBLE, reasoning_per_mtok DOUBLE,
+        created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
+      );
+    `,
+  },
+];
+
+/** Applies every migration newer than the stored version; returns the resulting version. */
+export async function migrate(conn: DuckDBConnection): Promise<number> {
+  await conn.run(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`);
+  const reader = await conn.runAndReadAll('SELECT coalesce(max(version), 0) AS v FROM schema_migrations');
+  let current = Number(reader.getRows()[0][0]);
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      await conn.run(m.sql);
+      await conn.run('INSERT INTO schema_migrations VALUES ($1, $2, now())', [m.version, m.name]);
+      await conn.run('COMMIT');
+    } catch (err) {
+      await conn.run('ROLLBACK').catch(() => {});
+      throw new Error(`migration ${m.version} (${m.name}) failed: ${(err as Error).message}`);
+    }
+    current = m.version;
+  }
+  return current;
+}

@@ -1,0 +1,116 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { Database } from './duckdb/database.js';
+import { SegmentLoader } from './loader.js';
+import { recoverWal } from './wal/recover.js';
+import { WalWriter, type SealedSegment } from './wal/writer.js';
+
+export { Database, DataDirLockedError } from './duckdb/database.js';
+
+export interface StoreOptions {
+  dataDir: string;
+  duckdbMemoryLimit: string;
+  duckdbThreads: number;
+  commitDelayMs: number;
+  segmentMaxBytes: number;
+  segmentMaxAgeMs: number;
+}
+
+/** Write-ahead lag: what is durable but not yet queryable. */
+export interface WalLag {
+  bytes: number;
+  spans: number;
+  segments: number;
+  oldestAgeSeconds: number;
+}
+
+/**
+ * The storage stage: WAL writer (durability, the ack point), segment loader
+ * (the single DuckDB writer) and the database. Opening it takes DuckDB's
+ * file lock first, so a second process fails before touching the WAL.
+ */
+export class Store {
+  private replayDone = false;
+  private constructor(
+    readonly db: Database,
+    readonly wal: WalWriter,
+    readonly loader: SegmentLoader,
+    private readonly replay: Promise<void>,
+  ) {
+    replay.then(() => { this.replayDone = true; }, () => {});
+  }
+
+  static async open(opts: StoreOptions, log: Logger, onLoaded?: (seg: SealedSegment, inserted: number) => void): Promise<Store> {
+    const db = await Database.open({ dataDir: opts.dataDir, memoryLimit: opts.duckdbMemoryLimit, threads: opts.duckdbThreads });
+    try {
+      const walDir = path.join(opts.dataDir, 'wal');
+      await mkdir(walDir, { recursive: true });
+      const rows = (await db.writer.runAndReadAll('SELECT seq FROM wal_segments')).getRows();
+      const loaded = new Set(rows.map((r) => Number(r[0])));
+      const maxLoaded = rows.reduce((m, r) => Math.max(m, Number(r[0])), 0);
+      const recovery = await recoverWal(walDir, loaded, maxLoaded, log);
+      const loader = new SegmentLoader(db, log, onLoaded);
+      const wal = new WalWriter({
+        dir: walDir,
+        nextSeq: recovery.nextSeq,
+        commitDelayMs: opts.commitDelayMs,
+        segmentMaxBytes: opts.segmentMaxBytes,
+        segmentMaxAgeMs: opts.segmentMaxAgeMs,
+        onSealed: (seg) => loader.enqueue(seg),
+      });
+      for (const seg of recovery.pending) loader.enqueue(seg);
+      if (recovery.pending.length > 0) {
+        log.info({ segments: recovery.pending.length, repaired: recovery.repaired }, 'replaying WAL segments not yet loaded');
+      }
+      return new Store(db, wal, loader, loader.drain());
+    } catch (err) {
+      await db.close().catch(() => {});
+      throw err;
+    }
+  }
+
+  /** True once every segment found at start-up is loaded. */
+  get replayed(): boolean {
+    return this.replayDone;
+  }
+
+  waitReplayed(): Promise<void> {
+    return this.replay;
+  }
+
+  lag(): WalLag {
+    const q = this.loader.stats;
+    const open = this.wal.openStats;
+    const oldest = [q.oldestFirstWriteAt, open && open.bytes > 0 ? open.firstWriteAt : null]
+      .filter((x): x is number => x !== null)
+      .reduce((m, x) => Math.min(m, x), Infinity);
+    return {
+      bytes: q.queuedBytes + (open?.bytes ?? 0),
+      spans: q.queuedSpans + (open?.spans ?? 0),
+      segments: q.queuedSegments + (open && open.bytes > 0 ? 1 : 0),
+      oldestAgeSeconds: oldest === Infinity ? 0 : Math.max(0, (Date.now() - oldest) / 1000),
+    };
+  }
+
+  /**
+   * Graceful close: fsync and seal what was accepted, load what can be
+   * loaded before `deadline` (ms since epoch), close DuckDB. Segments not
+   * loaded stay on disk for the next start. Safe to call twice.
+   */
+  async close(deadline: number): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      await this.wal.close();
+      const remaining = deadline - Date.now();
+      if (remaining > 0) {
+        await Promise.race([this.loader.drain(), new Promise((r) => setTimeout(r, remaining).unref())]);
+      }
+      await this.loader.stop();
+      await this.db.close();
+    })();
+    return this.closing;
+  }
+
+  private closing: Promise<void> | null = null;
+}
