@@ -63,6 +63,11 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
 
   const httpMetrics = new HttpMetrics();
   const { app, router } = createApp(log, httpMetrics);
+  // While draining, tell keep-alive clients to reconnect elsewhere so the server can close.
+  app.use(async (ctx, next) => {
+    if (shuttingDown) ctx.set('Connection', 'close');
+    await next();
+  });
   const limits = {
     maxBodyBytes: config.limits.maxBodyBytes,
     maxDecompressedBytes: config.limits.maxDecompressedBytes,
@@ -115,14 +120,17 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     stopping ??= (async () => {
       const deadline = Date.now() + config.server.shutdownTimeoutSeconds * 1000 - 1000;
       shuttingDown = true;
+      // New requests get 503 + Retry-After; those already admitted finish and are acknowledged after fsync.
+      pipeline.close();
       grpcReceiver.setServing(false);
-      // Stop accepting connections; requests in flight finish and are acknowledged after fsync.
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const grpcClosed = grpcReceiver.stop(Math.max(500, (deadline - Date.now()) / 2));
-      await Promise.race([Promise.all([httpClosed, grpcClosed]), new Promise((r) => setTimeout(r, Math.max(500, (deadline - Date.now()) / 2)).unref())]);
+      const grace = Math.max(500, (deadline - Date.now()) / 3);
+      await Promise.race([
+        Promise.all([httpClosed, grpcReceiver.stop(grace)]),
+        new Promise((r) => setTimeout(r, grace).unref()),
+      ]);
       server.closeAllConnections();
-      pipeline.close();
       await store.close(deadline);
       log.info('Lookspan stopped');
     })();

@@ -30,14 +30,37 @@ const ENV_KEYS: ReadonlyArray<[string, string[], 'string' | 'int']> = [
   ['LOOKSPAN_LOG_LEVEL', ['log', 'level'], 'string'],
 ];
 
-/** Replaces `${env:VAR}` (and `${env:VAR:-default}`) in YAML text before parsing. */
+const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Replaces `${env:VAR}` (and `${env:VAR:-default}`) in one string. */
 export function substituteEnv(text: string, env: Env): string {
-  return text.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => {
+  return text.replace(ENV_REF, (_m, name: string, fallback?: string) => {
     const value = env[name];
     if (value !== undefined) return value;
     if (fallback !== undefined) return fallback;
     throw new ConfigError(`config file references \${env:${name}} but ${name} is not set`);
   });
+}
+
+/**
+ * Substitutes in parsed scalar values (so comments are never expanded and a
+ * value can never change the YAML structure). A scalar that is exactly one
+ * reference takes the type its text spells: `port: ${env:PORT}` is a number.
+ */
+function substituteValues(v: unknown, env: Env): unknown {
+  if (typeof v === 'string') {
+    if (!v.includes('${env:')) return v;
+    const out = substituteEnv(v, env);
+    const whole = /^\$\{env:[^}]*\}$/.test(v);
+    if (whole && /^-?\d+(\.\d+)?$/.test(out)) return Number(out);
+    if (whole && (out === 'true' || out === 'false')) return out === 'true';
+    return out;
+  }
+  if (Array.isArray(v)) return v.map((x) => substituteValues(x, env));
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substituteValues(x, env)]));
+  }
+  return v;
 }
 
 function readYaml(path: string, env: Env): Record<string, unknown> {
@@ -49,11 +72,11 @@ function readYaml(path: string, env: Env): Record<string, unknown> {
   }
   let doc: unknown;
   try {
-    doc = parseYaml(substituteEnv(text, env));
+    doc = parseYaml(text);
   } catch (err) {
-    if (err instanceof ConfigError) throw err;
     throw new ConfigError(`config file ${path} is not valid YAML: ${(err as Error).message}`);
   }
+  doc = substituteValues(doc, env);
   if (doc == null) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`config file ${path} must hold a mapping`);
   return doc as Record<string, unknown>;

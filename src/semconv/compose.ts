@@ -5,24 +5,42 @@ import { str } from './fields.js';
 import { detectFramework } from './framework.js';
 import type { SemanticSpan, SemconvOptions } from './index.js';
 import { fromMcp } from './mcp.js';
+import { fromLangfuse } from './langfuse.js';
+import { fromOpenInference } from './openinference.js';
 import { fromOtelGenAI } from './otel-genai.js';
+import { fromOtelGenAIDeprecated } from './otel-genai-deprecated.js';
+import { fromTraceloop } from './traceloop.js';
+import { fromTraceloopMcp } from './traceloop-mcp.js';
+import { fromVercelAI } from './vercel-ai.js';
 import { capPayload } from './payload.js';
 
 /**
  * Precedence (docs/semconv.md): for every field the first convention in this
  * list with a non-null value wins.
  *
- *  1. MCP: the most specific statement about a span (`mcp.*`).
- *  2. OTel GenAI, current names: the standard, and what explicit emitters write.
- *  3. The dialects with their own explicit keys (OpenInference, Traceloop,
- *     Langfuse, Vercel AI SDK).
- *  4. OTel GenAI deprecated names, then anything derived (type from model/tool
- *     presence, framework from scope), last.
+ *  1. MCP (`mcp.*`, then the Traceloop MCP span shapes): the most specific
+ *     statement about a span.
+ *  2. OTel GenAI, current names: the standard, written explicitly.
+ *  3. Dialects with their own explicit keys: OpenInference, Traceloop,
+ *     Langfuse, Vercel AI SDK (`ai.*`).
+ *  4. OTel GenAI deprecated names (current names always win over them).
+ *  5. Derived values, in toSemanticSpan: type from tool/model presence,
+ *     framework from the instrumentation scope.
  *
  * Usage is taken whole from one convention (never mixed across families);
- * a reported cost is carried in `reported_cost_usd` for enrich to prefer.
+ * a convention that flags `aggregate_usage` drops it. A reported cost is
+ * carried in `reported_cost_usd` for enrich to prefer.
  */
-const CONVENTIONS: readonly Convention[] = [fromMcp, fromOtelGenAI];
+const CONVENTIONS: readonly Convention[] = [
+  fromMcp,
+  fromTraceloopMcp,
+  fromOtelGenAI,
+  fromOpenInference,
+  fromTraceloop,
+  fromLangfuse,
+  fromVercelAI,
+  fromOtelGenAIDeprecated,
+];
 
 const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
 
@@ -84,7 +102,7 @@ export function toSemanticSpan(input: OtlpSpanInput, opts: SemconvOptions): Sema
     cache_write_tokens: usage?.cache_write_tokens ?? null,
     reasoning_tokens: usage?.reasoning_tokens ?? null,
     reported_cost_usd: m.reported_cost_usd ?? null,
-    finish_reason: m.finish_reason ?? null,
+    finish_reason: normalizeFinishReason(m.finish_reason ?? null),
     tool_name: m.tool_name ?? null,
     tool_call_id: m.tool_call_id ?? null,
     server_name: m.server_name ?? null,
@@ -132,6 +150,16 @@ function resolveStatus(code: number, conventionStatus: 'error' | null, errorType
   if (code === 1) return 'ok';
   if (errorType !== null) return 'error';
   return 'unset';
+}
+
+/**
+ * The AI SDK's hyphenated values reach `gen_ai.response.finish_reasons` too
+ * (classic mode copies them raw); the OTel/Traceloop spelling is kept.
+ */
+function normalizeFinishReason(r: string | null): string | null {
+  if (r === 'tool-calls') return 'tool_call';
+  if (r === 'content-filter') return 'content_filter';
+  return r;
 }
 
 function findException(input: OtlpSpanInput): Attributes | null {

@@ -76,12 +76,10 @@ export function fromOtelGenAI(input: OtlpSpanInput): ConventionFields | null {
     return null;
   }
 
-  let type = operation !== null ? OPERATION_TYPE[operation] ?? null : null;
-  if (type === null && toolName !== null && requestModel === null) type = 'tool_call';
-  if (type === null && (requestModel !== null || usage !== null)) type = 'llm_call';
-
+  // Only the explicit operation sets a type here; presence-based guesses are
+  // the composer's last resort, after the dialects' explicit span kinds.
   return {
-    type,
+    type: operation !== null ? OPERATION_TYPE[operation] ?? null : null,
     operation,
     provider,
     request_model: requestModel,

@@ -1,0 +1,136 @@
+import type { Attributes, AttrValue, SpanType } from '../model/span-record.js';
+import type { OtlpSpanInput } from '../model/otlp-span.js';
+import { type ConventionFields, type Usage, jsonText, str } from './fields.js';
+
+/** `LangfuseOtelSpanAttributes` values (@langfuse/core 5.11); not installed, so spelled here. */
+const K = {
+  type: 'langfuse.observation.type',
+  level: 'langfuse.observation.level',
+  statusMessage: 'langfuse.observation.status_message',
+  model: 'langfuse.observation.model.name',
+  usage: 'langfuse.observation.usage_details',
+  cost: 'langfuse.observation.cost_details',
+  obsInput: 'langfuse.observation.input',
+  obsOutput: 'langfuse.observation.output',
+  traceInput: 'langfuse.trace.input',
+  traceOutput: 'langfuse.trace.output',
+  traceName: 'langfuse.trace.name',
+  sessionId: 'session.id',
+  userId: 'user.id',
+  compatSessionId: 'langfuse.session.id',
+  compatUserId: 'langfuse.user.id',
+} as const;
+
+const OBSERVATION_TYPE: Record<string, SpanType> = {
+  generation: 'llm_call',
+  embedding: 'embedding',
+  agent: 'agent',
+  tool: 'tool_call',
+  chain: 'chain',
+  retriever: 'retriever',
+  evaluator: 'other',
+  guardrail: 'other',
+  event: 'other',
+  // `span` is Langfuse's generic observation: no opinion.
+};
+
+/**
+ * Langfuse SDK (`langfuse.*` keys; session and user on the plain `session.id`
+ * / `user.id` keys it shares with OpenInference). Usage and cost arrive as
+ * JSON maps with free-form keys.
+ */
+export function fromLangfuse(input: OtlpSpanInput): ConventionFields | null {
+  const a = input.attributes;
+  const obsType = str(a[K.type]);
+  const model = str(a[K.model]);
+  const usageText = a[K.usage];
+  const costText = a[K.cost];
+  const compatSession = str(a[K.compatSessionId]);
+  const compatUser = str(a[K.compatUserId]);
+  if (
+    obsType === null && model === null && usageText === undefined && costText === undefined &&
+    compatSession === null && compatUser === null && a[K.traceName] === undefined &&
+    a[K.obsInput] === undefined && a[K.traceInput] === undefined && input.scope.name !== 'langfuse-sdk'
+  ) {
+    return null;
+  }
+  const type = obsType !== null ? OBSERVATION_TYPE[obsType.toLowerCase()] ?? null : null;
+  const isError = str(a[K.level]) === 'ERROR';
+  return {
+    type,
+    framework: 'langfuse',
+    request_model: model,
+    usage: usageDetails(usageText),
+    reported_cost_usd: costDetails(costText),
+    session_id: compatSession ?? str(a[K.sessionId]),
+    user_id: compatUser ?? str(a[K.userId]),
+    agent_name: type === 'agent' ? input.name : null,
+    tool_name: type === 'tool_call' ? input.name : null,
+    input: jsonText(a[K.obsInput]) ?? jsonText(a[K.traceInput]),
+    output: jsonText(a[K.obsOutput]) ?? jsonText(a[K.traceOutput]),
+    status: isError ? 'error' : null,
+    status_message: isError ? str(a[K.statusMessage]) : null,
+  };
+}
+
+function parseMap(v: AttrValue | undefined): Record<string, unknown> | null {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v;
+  if (typeof v !== 'string' || !v.startsWith('{')) return null;
+  try {
+    const parsed: unknown = JSON.parse(v);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function num(m: Record<string, unknown>, ...keys: string[]): number | null {
+  for (const k of keys) {
+    const v = m[k];
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
+  }
+  return null;
+}
+
+/**
+ * Langfuse-style maps (`input`, `output`, `input_cache_read`, …) count input
+ * without the cached part (Langfuse adds every `input*` key up), so the cached
+ * counts are added back to match the OTel meaning of input tokens. An OpenAI
+ * usage object (`prompt_tokens`, which includes cached) is taken as it is.
+ */
+function usageDetails(v: AttrValue | undefined): Usage | null {
+  const m = parseMap(v);
+  if (m === null) return null;
+  const promptDetails = parseMap(m['prompt_tokens_details'] as AttrValue) ?? {};
+  const completionDetails = parseMap(m['completion_tokens_details'] as AttrValue) ?? {};
+  const cacheRead = num(m, 'input_cache_read', 'input_cached_tokens', 'cache_read_input_tokens') ?? num(promptDetails, 'cached_tokens');
+  const cacheWrite = num(m, 'input_cache_creation', 'input_cache_write', 'cache_creation_input_tokens');
+  const reasoning = num(m, 'output_reasoning', 'output_reasoning_tokens', 'reasoning_tokens') ??
+    num(completionDetails, 'reasoning_tokens');
+  let input = num(m, 'prompt_tokens', 'input_tokens');
+  if (input === null) {
+    const uncached = num(m, 'input');
+    if (uncached !== null) input = uncached + (cacheRead ?? 0) + (cacheWrite ?? 0);
+  }
+  const output = num(m, 'output', 'completion_tokens', 'output_tokens');
+  if (input === null && output === null) return null;
+  return { input_tokens: input, output_tokens: output, cache_read_tokens: cacheRead, cache_write_tokens: cacheWrite, reasoning_tokens: reasoning };
+}
+
+/** `total` when present, else the sum of the parts (USD). */
+function costDetails(v: AttrValue | undefined): number | null {
+  const m = parseMap(v);
+  if (m === null) return null;
+  const total = num(m, 'total');
+  if (total !== null) return total;
+  let sum = 0;
+  let any = false;
+  for (const k in m) {
+    const x = m[k];
+    if (typeof x === 'number' && Number.isFinite(x)) {
+      sum += x;
+      any = true;
+    }
+  }
+  return any ? sum : null;
+}

@@ -1,0 +1,3 @@
+import { runFixtures } from '../fixture-runner.js';
+
+runFixtures('traceloop-mcp');
