@@ -1,3 +1,4 @@
+import type { OtlpSpanInput } from '../model/otlp-span.js';
 import type { AttrValue, SpanStatus, SpanType } from '../model/span-record.js';
 
 /**
@@ -48,8 +49,32 @@ export interface ConventionFields {
   error_type?: string | null;
 }
 
+/** Attributes copied into a Map once per span (see compose.ts for why). */
+export type AttrMap = Map<string, AttrValue>;
+
+/**
+ * What every convention module reads. `families` says which attribute
+ * namespaces occur on the span, so a module whose keys are absent returns
+ * without a single lookup.
+ */
+export interface SpanView {
+  span: OtlpSpanInput;
+  attrs: AttrMap;
+  families: number;
+}
+
+/** Attribute namespace bits for SpanView.families. */
+export const F_GEN_AI = 1; // gen_ai.*
+export const F_MCP = 2; // mcp.*
+export const F_LLM = 4; // llm.* (OpenInference and Traceloop share it)
+export const F_OPENINFERENCE = 8; // openinference.*, input./output.value, tool.*, agent.name, embedding.*, reranker.*, metadata
+export const F_TRACELOOP = 16; // traceloop.*
+export const F_AI = 32; // ai.* (Vercel AI SDK classic)
+export const F_LANGFUSE = 64; // langfuse.*
+export const F_CONTEXT = 128; // session.id, user.id (OpenInference and Langfuse)
+
 /** A convention module: pure, returns null when the span does not speak it. */
-export type Convention = (input: import('../model/otlp-span.js').OtlpSpanInput) => ConventionFields | null;
+export type Convention = (v: SpanView) => ConventionFields | null;
 
 export function str(v: AttrValue | undefined): string | null {
   if (typeof v === 'string') return v.length > 0 ? v : null;

@@ -1,4 +1,4 @@
-import type { Attributes } from '../model/span-record.js';
+import type { AttrValue } from '../model/span-record.js';
 
 /**
  * Which framework produced a span. The instrumentation scope names the
@@ -89,14 +89,13 @@ export function frameworkFromScope(scopeName: string): string | null {
  */
 export function detectFramework(
   scopeName: string,
-  attributes: Attributes,
+  metadata: AttrValue | undefined,
   conventionHint: string | null,
 ): string | null {
   let fw = frameworkFromScope(scopeName);
   if (fw === null || fw === 'openinference' || fw === 'traceloop') fw = conventionHint ?? fw;
   if (fw === 'langchain') {
-    const md = attributes['metadata'];
-    if (typeof md === 'string' && md.includes('"langgraph_')) return 'langgraph';
+    if (typeof metadata === 'string' && metadata.includes('"langgraph_')) return 'langgraph';
   }
   return fw;
 }

@@ -1,6 +1,5 @@
-import type { Attributes, AttrValue, SpanType } from '../model/span-record.js';
-import type { OtlpSpanInput } from '../model/otlp-span.js';
-import { type ConventionFields, type Usage, jsonText, str } from './fields.js';
+import type { AttrValue, SpanType } from '../model/span-record.js';
+import { type ConventionFields, F_LANGFUSE, type SpanView, type Usage, jsonText, str } from './fields.js';
 
 /** `LangfuseOtelSpanAttributes` values (@langfuse/core 5.11); not installed, so spelled here. */
 const K = {
@@ -39,37 +38,39 @@ const OBSERVATION_TYPE: Record<string, SpanType> = {
  * / `user.id` keys it shares with OpenInference). Usage and cost arrive as
  * JSON maps with free-form keys.
  */
-export function fromLangfuse(input: OtlpSpanInput): ConventionFields | null {
-  const a = input.attributes;
-  const obsType = str(a[K.type]);
-  const model = str(a[K.model]);
-  const usageText = a[K.usage];
-  const costText = a[K.cost];
-  const compatSession = str(a[K.compatSessionId]);
-  const compatUser = str(a[K.compatUserId]);
+export function fromLangfuse(v: SpanView): ConventionFields | null {
+  const input = v.span;
+  if ((v.families & F_LANGFUSE) === 0 && input.scope.name !== 'langfuse-sdk') return null;
+  const a = v.attrs;
+  const obsType = str(a.get(K.type));
+  const model = str(a.get(K.model));
+  const usageText = a.get(K.usage);
+  const costText = a.get(K.cost);
+  const compatSession = str(a.get(K.compatSessionId));
+  const compatUser = str(a.get(K.compatUserId));
   if (
     obsType === null && model === null && usageText === undefined && costText === undefined &&
-    compatSession === null && compatUser === null && a[K.traceName] === undefined &&
-    a[K.obsInput] === undefined && a[K.traceInput] === undefined && input.scope.name !== 'langfuse-sdk'
+    compatSession === null && compatUser === null && a.get(K.traceName) === undefined &&
+    a.get(K.obsInput) === undefined && a.get(K.traceInput) === undefined && input.scope.name !== 'langfuse-sdk'
   ) {
     return null;
   }
   const type = obsType !== null ? OBSERVATION_TYPE[obsType.toLowerCase()] ?? null : null;
-  const isError = str(a[K.level]) === 'ERROR';
+  const isError = str(a.get(K.level)) === 'ERROR';
   return {
     type,
     framework: 'langfuse',
     request_model: model,
     usage: usageDetails(usageText),
     reported_cost_usd: costDetails(costText),
-    session_id: compatSession ?? str(a[K.sessionId]),
-    user_id: compatUser ?? str(a[K.userId]),
+    session_id: compatSession ?? str(a.get(K.sessionId)),
+    user_id: compatUser ?? str(a.get(K.userId)),
     agent_name: type === 'agent' ? input.name : null,
     tool_name: type === 'tool_call' ? input.name : null,
-    input: jsonText(a[K.obsInput]) ?? jsonText(a[K.traceInput]),
-    output: jsonText(a[K.obsOutput]) ?? jsonText(a[K.traceOutput]),
+    input: jsonText(a.get(K.obsInput)) ?? jsonText(a.get(K.traceInput)),
+    output: jsonText(a.get(K.obsOutput)) ?? jsonText(a.get(K.traceOutput)),
     status: isError ? 'error' : null,
-    status_message: isError ? str(a[K.statusMessage]) : null,
+    status_message: isError ? str(a.get(K.statusMessage)) : null,
   };
 }
 

@@ -8,8 +8,7 @@ import {
   MCP_METHOD_NAME_VALUE_TOOLS_CALL,
 } from '@opentelemetry/semantic-conventions/incubating';
 import type { OtlpSpanInput } from '../model/otlp-span.js';
-import type { ConventionFields } from './fields.js';
-import { str } from './fields.js';
+import { type ConventionFields, F_MCP, type SpanView, str } from './fields.js';
 
 const SPAN_KIND_SERVER = 2;
 const SPAN_KIND_CLIENT = 3;
@@ -21,10 +20,12 @@ const SPAN_KIND_CLIENT = 3;
  * include MCP tools; `mcp_method` still says it went over MCP); every other
  * method (initialize, tools/list, resources/read, notifications, …) is `mcp`.
  */
-export function fromMcp(input: OtlpSpanInput): ConventionFields | null {
-  const a = input.attributes;
-  const method = str(a[ATTR_MCP_METHOD_NAME]);
-  const session = str(a[ATTR_MCP_SESSION_ID]);
+export function fromMcp(v: SpanView): ConventionFields | null {
+  if ((v.families & F_MCP) === 0) return null;
+  const input = v.span;
+  const a = v.attrs;
+  const method = str(a.get(ATTR_MCP_METHOD_NAME));
+  const session = str(a.get(ATTR_MCP_SESSION_ID));
   if (method === null && session === null) return null;
   const isToolCall = method === MCP_METHOD_NAME_VALUE_TOOLS_CALL;
   return {
@@ -32,10 +33,10 @@ export function fromMcp(input: OtlpSpanInput): ConventionFields | null {
     framework: 'mcp',
     mcp_method: method,
     mcp_session_id: session,
-    mcp_resource_uri: str(a[ATTR_MCP_RESOURCE_URI]),
-    tool_name: isToolCall ? str(a[ATTR_GEN_AI_TOOL_NAME]) : null,
+    mcp_resource_uri: str(a.get(ATTR_MCP_RESOURCE_URI)),
+    tool_name: isToolCall ? str(a.get(ATTR_GEN_AI_TOOL_NAME)) : null,
     server_name: serverName(input),
-    status: isToolCall && resultIsError(a[ATTR_GEN_AI_TOOL_CALL_RESULT]) ? 'error' : null,
+    status: isToolCall && resultIsError(a.get(ATTR_GEN_AI_TOOL_CALL_RESULT)) ? 'error' : null,
   };
 }
 

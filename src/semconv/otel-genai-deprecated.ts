@@ -10,9 +10,8 @@ import {
   EVENT_GEN_AI_TOOL_MESSAGE,
   EVENT_GEN_AI_USER_MESSAGE,
 } from '@opentelemetry/semantic-conventions/incubating';
-import type { Attributes, AttrValue, SpanEventRecord } from '../model/span-record.js';
-import type { OtlpSpanInput } from '../model/otlp-span.js';
-import { type ConventionFields, int, jsonText, messagesJson, str, usageOf } from './fields.js';
+import type { AttrValue, SpanEventRecord } from '../model/span-record.js';
+import { type AttrMap, type ConventionFields, F_GEN_AI, type SpanView, int, jsonText, messagesJson, str, usageOf } from './fields.js';
 import { normalizeProvider } from './provider.js';
 
 /**
@@ -22,20 +21,23 @@ import { normalizeProvider } from './provider.js';
  * messages, and the per-message span events. Runs after every module that
  * reads current names, so a current value always wins.
  */
-export function fromOtelGenAIDeprecated(input: OtlpSpanInput): ConventionFields | null {
-  const a = input.attributes;
-  const provider = normalizeProvider(str(a[ATTR_GEN_AI_SYSTEM]));
+export function fromOtelGenAIDeprecated(v: SpanView): ConventionFields | null {
+  const input = v.span;
+  // Message events may come without any gen_ai.* attribute on the span.
+  if ((v.families & F_GEN_AI) === 0 && input.events.length === 0) return null;
+  const a = v.attrs;
+  const provider = normalizeProvider(str(a.get(ATTR_GEN_AI_SYSTEM)));
   const usage = usageOf(
-    int(a[ATTR_GEN_AI_USAGE_PROMPT_TOKENS]),
-    int(a[ATTR_GEN_AI_USAGE_COMPLETION_TOKENS]),
+    int(a.get(ATTR_GEN_AI_USAGE_PROMPT_TOKENS)),
+    int(a.get(ATTR_GEN_AI_USAGE_COMPLETION_TOKENS)),
     null,
     null,
     null,
   );
   const prompt = indexedMessages(a, PROMPT_PREFIX);
   const completion = indexedMessages(a, COMPLETION_PREFIX);
-  let payloadIn = messagesJson(prompt.messages) ?? jsonText(a[ATTR_GEN_AI_PROMPT]);
-  let payloadOut = messagesJson(completion.messages) ?? jsonText(a[ATTR_GEN_AI_COMPLETION]);
+  let payloadIn = messagesJson(prompt.messages) ?? jsonText(a.get(ATTR_GEN_AI_PROMPT));
+  let payloadOut = messagesJson(completion.messages) ?? jsonText(a.get(ATTR_GEN_AI_COMPLETION));
   let finishReason = completion.finishReason;
   if (input.events.length > 0 && (payloadIn === null || payloadOut === null)) {
     const ev = eventMessages(input.events);
@@ -56,25 +58,25 @@ const COMPLETION_PREFIX = 'gen_ai.completion.';
  * taken for a message and no attribute key is scanned.
  */
 function indexedMessages(
-  a: Attributes,
+  a: AttrMap,
   prefix: string,
 ): { messages: Array<Record<string, unknown>>; finishReason: string | null } {
   const messages: Array<Record<string, unknown>> = [];
   let finishReason: string | null = null;
-  if (a[`${prefix}0.role`] === undefined && a[`${prefix}0.content`] === undefined) {
+  if (a.get(`${prefix}0.role`) === undefined && a.get(`${prefix}0.content`) === undefined) {
     return { messages, finishReason };
   }
   for (let n = 0; n < 10_000; n++) {
     const p = `${prefix}${n}.`;
-    const role = a[`${p}role`];
-    const content = a[`${p}content`];
+    const role = a.get(`${p}role`);
+    const content = a.get(`${p}content`);
     const toolCalls = indexedToolCalls(a, `${p}tool_calls.`);
     if (role === undefined && content === undefined && toolCalls === null) break;
     const msg: Record<string, unknown> = { role: str(role) ?? 'user', content: content ?? null };
     if (toolCalls !== null) msg.tool_calls = toolCalls;
-    const toolCallId = str(a[`${p}tool_call_id`]);
+    const toolCallId = str(a.get(`${p}tool_call_id`));
     if (toolCallId !== null) msg.tool_call_id = toolCallId;
-    const fr = str(a[`${p}finish_reason`]);
+    const fr = str(a.get(`${p}finish_reason`));
     if (fr !== null) {
       msg.finish_reason = fr;
       finishReason ??= fr;
@@ -84,14 +86,14 @@ function indexedMessages(
   return { messages, finishReason };
 }
 
-function indexedToolCalls(a: Attributes, prefix: string): Array<Record<string, unknown>> | null {
-  if (a[`${prefix}0.name`] === undefined && a[`${prefix}0.id`] === undefined) return null;
+function indexedToolCalls(a: AttrMap, prefix: string): Array<Record<string, unknown>> | null {
+  if (a.get(`${prefix}0.name`) === undefined && a.get(`${prefix}0.id`) === undefined) return null;
   const calls: Array<Record<string, unknown>> = [];
   for (let k = 0; k < 1000; k++) {
-    const name = a[`${prefix}${k}.name`];
-    const id = a[`${prefix}${k}.id`];
+    const name = a.get(`${prefix}${k}.name`);
+    const id = a.get(`${prefix}${k}.id`);
     if (name === undefined && id === undefined) break;
-    calls.push({ id: id ?? null, name: name ?? null, arguments: a[`${prefix}${k}.arguments`] ?? null });
+    calls.push({ id: id ?? null, name: name ?? null, arguments: a.get(`${prefix}${k}.arguments`) ?? null });
   }
   return calls;
 }

@@ -24,8 +24,7 @@ import {
 } from '@opentelemetry/semantic-conventions/incubating';
 import { SpanAttributes as TL } from '@traceloop/ai-semantic-conventions';
 import type { AttrValue, SpanType } from '../model/span-record.js';
-import type { OtlpSpanInput } from '../model/otlp-span.js';
-import { type ConventionFields, first, int, jsonText, str, usageOf } from './fields.js';
+import { type AttrMap, type ConventionFields, F_GEN_AI, type SpanView, first, int, jsonText, str, usageOf } from './fields.js';
 import { normalizeProvider } from './provider.js';
 
 /**
@@ -33,29 +32,31 @@ import { normalizeProvider } from './provider.js';
  * every constant there carries a "moved to the GenAI repo" @deprecated tag
  * that does not mean the key is deprecated, fact sheet §1).
  */
-export function fromOtelGenAI(input: OtlpSpanInput): ConventionFields | null {
-  const a = input.attributes;
-  const operation = str(a[ATTR_GEN_AI_OPERATION_NAME]);
-  const provider = normalizeProvider(str(a[ATTR_GEN_AI_PROVIDER_NAME]));
-  const requestModel = str(a[ATTR_GEN_AI_REQUEST_MODEL]);
-  const responseModel = str(a[ATTR_GEN_AI_RESPONSE_MODEL]);
+export function fromOtelGenAI(v: SpanView): ConventionFields | null {
+  if ((v.families & F_GEN_AI) === 0) return null;
+  const input = v.span;
+  const a = v.attrs;
+  const operation = str(a.get(ATTR_GEN_AI_OPERATION_NAME));
+  const provider = normalizeProvider(str(a.get(ATTR_GEN_AI_PROVIDER_NAME)));
+  const requestModel = str(a.get(ATTR_GEN_AI_REQUEST_MODEL));
+  const responseModel = str(a.get(ATTR_GEN_AI_RESPONSE_MODEL));
   // The Traceloop underscore spellings belong to the same gen_ai.usage family
   // (fact sheet §7.2), so they fill gaps without mixing families.
   const usage = usageOf(
-    int(a[ATTR_GEN_AI_USAGE_INPUT_TOKENS]),
-    int(a[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]),
-    int(a[ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]) ?? int(a[TL.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]),
-    int(a[ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]) ??
-      int(a[TL.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]),
-    int(a[ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS]) ?? int(a[TL.GEN_AI_USAGE_REASONING_TOKENS]),
+    int(a.get(ATTR_GEN_AI_USAGE_INPUT_TOKENS)),
+    int(a.get(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS)),
+    int(a.get(ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)) ?? int(a.get(TL.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)),
+    int(a.get(ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS)) ??
+      int(a.get(TL.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS)),
+    int(a.get(ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS)) ?? int(a.get(TL.GEN_AI_USAGE_REASONING_TOKENS)),
   );
-  const toolName = str(a[ATTR_GEN_AI_TOOL_NAME]);
-  const toolCallId = str(a[ATTR_GEN_AI_TOOL_CALL_ID]);
-  const agentName = str(a[ATTR_GEN_AI_AGENT_NAME]);
-  const sessionId = str(a[ATTR_GEN_AI_CONVERSATION_ID]);
+  const toolName = str(a.get(ATTR_GEN_AI_TOOL_NAME));
+  const toolCallId = str(a.get(ATTR_GEN_AI_TOOL_CALL_ID));
+  const agentName = str(a.get(ATTR_GEN_AI_AGENT_NAME));
+  const sessionId = str(a.get(ATTR_GEN_AI_CONVERSATION_ID));
 
-  let payloadIn = withSystem(a[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS], a[ATTR_GEN_AI_INPUT_MESSAGES]);
-  let payloadOut = jsonText(a[ATTR_GEN_AI_OUTPUT_MESSAGES]);
+  let payloadIn = withSystem(a.get(ATTR_GEN_AI_SYSTEM_INSTRUCTIONS), a.get(ATTR_GEN_AI_INPUT_MESSAGES));
+  let payloadOut = jsonText(a.get(ATTR_GEN_AI_OUTPUT_MESSAGES));
   if (payloadIn === null && payloadOut === null && input.events.length > 0) {
     // Opt-in content may travel on the operation-details event instead of the span.
     for (const e of input.events) {
@@ -65,8 +66,8 @@ export function fromOtelGenAI(input: OtlpSpanInput): ConventionFields | null {
       break;
     }
   }
-  if (payloadIn === null) payloadIn = jsonText(a[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]) ?? retrievalQuery(a);
-  if (payloadOut === null) payloadOut = jsonText(a[ATTR_GEN_AI_TOOL_CALL_RESULT]) ?? jsonText(a[ATTR_GEN_AI_RETRIEVAL_DOCUMENTS]);
+  if (payloadIn === null) payloadIn = jsonText(a.get(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS)) ?? retrievalQuery(a);
+  if (payloadOut === null) payloadOut = jsonText(a.get(ATTR_GEN_AI_TOOL_CALL_RESULT)) ?? jsonText(a.get(ATTR_GEN_AI_RETRIEVAL_DOCUMENTS));
 
   if (
     operation === null && provider === null && requestModel === null && responseModel === null &&
@@ -85,7 +86,7 @@ export function fromOtelGenAI(input: OtlpSpanInput): ConventionFields | null {
     request_model: requestModel,
     response_model: responseModel,
     usage,
-    finish_reason: first(a[ATTR_GEN_AI_RESPONSE_FINISH_REASONS]),
+    finish_reason: first(a.get(ATTR_GEN_AI_RESPONSE_FINISH_REASONS)),
     session_id: sessionId,
     agent_name: agentName,
     tool_name: toolName,
@@ -117,8 +118,8 @@ export const OPERATION_TYPE: Record<string, SpanType> = {
   guard: 'other',
 };
 
-function retrievalQuery(a: Record<string, AttrValue>): string | null {
-  const q = str(a[ATTR_GEN_AI_RETRIEVAL_QUERY_TEXT]);
+function retrievalQuery(a: AttrMap): string | null {
+  const q = str(a.get(ATTR_GEN_AI_RETRIEVAL_QUERY_TEXT));
   return q === null ? null : JSON.stringify(q);
 }
 

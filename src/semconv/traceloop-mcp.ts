@@ -1,6 +1,5 @@
 import { SpanAttributes as TL, TraceloopSpanKindValues } from '@traceloop/ai-semantic-conventions';
-import type { OtlpSpanInput } from '../model/otlp-span.js';
-import { type ConventionFields, jsonText, str } from './fields.js';
+import { type ConventionFields, type SpanView, jsonText, str } from './fields.js';
 import { resultIsError, serverName } from './mcp.js';
 
 export const TRACELOOP_MCP_SCOPE = '@traceloop/instrumentation-mcp';
@@ -14,27 +13,25 @@ export const TRACELOOP_MCP_SCOPE = '@traceloop/instrumentation-mcp';
  * It marks an `isError` result ERROR itself; the output check below also
  * covers spans from builds that did not.
  */
-export function fromTraceloopMcp(input: OtlpSpanInput): ConventionFields | null {
+export function fromTraceloopMcp(v: SpanView): ConventionFields | null {
+  const input = v.span;
   if (input.scope.name !== TRACELOOP_MCP_SCOPE) return null;
-  const a = input.attributes;
+  const a = v.attrs;
   const name = input.name;
-  const kind = str(a[TL.TRACELOOP_SPAN_KIND]);
-  const output = jsonText(a[TL.TRACELOOP_ENTITY_OUTPUT]);
-  const base: ConventionFields = {
+  const kind = str(a.get(TL.TRACELOOP_SPAN_KIND));
+  const output = jsonText(a.get(TL.TRACELOOP_ENTITY_OUTPUT));
+  const isTool = kind === TraceloopSpanKindValues.TOOL || name.endsWith('.tool');
+  let method: string | null = null;
+  if (isTool) method = 'tools/call';
+  else if (name.endsWith('.mcp')) method = name.slice(0, name.length - 4);
+  return {
+    type: isTool ? 'tool_call' : 'mcp',
     framework: 'mcp',
+    mcp_method: method,
+    tool_name: isTool ? str(a.get(TL.TRACELOOP_ENTITY_NAME)) ?? name.slice(0, name.length - 5) : null,
     server_name: serverName(input),
-    input: jsonText(a[TL.TRACELOOP_ENTITY_INPUT]),
+    input: jsonText(a.get(TL.TRACELOOP_ENTITY_INPUT)),
     output,
+    status: isTool && resultIsError(output) ? 'error' : null,
   };
-  if (kind === TraceloopSpanKindValues.TOOL || name.endsWith('.tool')) {
-    return {
-      ...base,
-      type: 'tool_call',
-      mcp_method: 'tools/call',
-      tool_name: str(a[TL.TRACELOOP_ENTITY_NAME]) ?? name.slice(0, -'.tool'.length),
-      status: resultIsError(output) ? 'error' : null,
-    };
-  }
-  if (name.endsWith('.mcp')) return { ...base, type: 'mcp', mcp_method: name.slice(0, -'.mcp'.length) };
-  return { ...base, type: 'mcp' };
 }

@@ -3,9 +3,8 @@ import {
   SpanAttributes as TL,
   TraceloopSpanKindValues,
 } from '@traceloop/ai-semantic-conventions';
-import type { Attributes, SpanType } from '../model/span-record.js';
-import type { OtlpSpanInput } from '../model/otlp-span.js';
-import { type ConventionFields, jsonText, str } from './fields.js';
+import type { SpanType } from '../model/span-record.js';
+import { type AttrMap, type ConventionFields, F_LLM, F_TRACELOOP, type SpanView, jsonText, str } from './fields.js';
 
 const KIND_TYPE: Record<string, SpanType> = {
   [TraceloopSpanKindValues.WORKFLOW]: 'chain',
@@ -29,18 +28,19 @@ const REQUEST_TYPE: Record<string, SpanType> = {
  * `llm.request.type`. `llm.usage.total_tokens` has no split, so it is not a
  * usage family of its own.
  */
-export function fromTraceloop(input: OtlpSpanInput): ConventionFields | null {
-  const a = input.attributes;
-  const kind = str(a[TL.TRACELOOP_SPAN_KIND]);
-  const entity = str(a[TL.TRACELOOP_ENTITY_NAME]);
-  const requestType = str(a[TL.LLM_REQUEST_TYPE]);
+export function fromTraceloop(v: SpanView): ConventionFields | null {
+  if ((v.families & (F_TRACELOOP | F_LLM)) === 0) return null;
+  const a = v.attrs;
+  const kind = str(a.get(TL.TRACELOOP_SPAN_KIND));
+  const entity = str(a.get(TL.TRACELOOP_ENTITY_NAME));
+  const requestType = str(a.get(TL.LLM_REQUEST_TYPE));
   const sessionId = association(a, SESSION_KEYS);
   const userId = association(a, USER_KEYS);
-  const entityIn = jsonText(a[TL.TRACELOOP_ENTITY_INPUT]);
-  const entityOut = jsonText(a[TL.TRACELOOP_ENTITY_OUTPUT]);
+  const entityIn = jsonText(a.get(TL.TRACELOOP_ENTITY_INPUT));
+  const entityOut = jsonText(a.get(TL.TRACELOOP_ENTITY_OUTPUT));
   if (
     kind === null && entity === null && requestType === null && sessionId === null && userId === null &&
-    entityIn === null && entityOut === null && a[TL.TRACELOOP_WORKFLOW_NAME] === undefined
+    entityIn === null && entityOut === null && a.get(TL.TRACELOOP_WORKFLOW_NAME) === undefined
   ) {
     return null;
   }
@@ -67,9 +67,9 @@ const ASSOC = `${TL.TRACELOOP_ASSOCIATION_PROPERTIES}.`;
 const SESSION_KEYS = ['session_id', 'sessionId', 'conversation_id', 'conversationId', 'thread_id'].map((k) => ASSOC + k);
 const USER_KEYS = ['user_id', 'userId', 'end_user_id'].map((k) => ASSOC + k);
 
-function association(a: Attributes, keys: readonly string[]): string | null {
+function association(a: AttrMap, keys: readonly string[]): string | null {
   for (const k of keys) {
-    const v = str(a[k]);
+    const v = str(a.get(k));
     if (v !== null) return v;
   }
   return null;

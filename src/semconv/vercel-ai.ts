@@ -1,7 +1,6 @@
 import { ATTR_GEN_AI_OPERATION_NAME } from '@opentelemetry/semantic-conventions/incubating';
-import type { Attributes, AttrValue, SpanType } from '../model/span-record.js';
-import type { OtlpSpanInput } from '../model/otlp-span.js';
-import { type ConventionFields, int, jsonText, str, usageOf } from './fields.js';
+import type { AttrValue, SpanType } from '../model/span-record.js';
+import { type AttrMap, type ConventionFields, F_AI, type SpanView, int, jsonText, str, usageOf } from './fields.js';
 import { normalizeProvider } from './provider.js';
 
 /** Keys of the classic `ai.*` telemetry (ai ≤6, @ai-sdk/otel LegacyOpenTelemetry); no package exports them. */
@@ -49,10 +48,12 @@ const GENAI_MODE_AGGREGATES = new Set(['invoke_agent', 'agent_step']);
  * provider calls keep token counts (fact sheet §7.3): the outer span is an
  * `agent` (what @ai-sdk/otel calls `invoke_agent`) with `aggregate_usage`.
  */
-export function fromVercelAI(input: OtlpSpanInput): ConventionFields | null {
-  const a = input.attributes;
+export function fromVercelAI(v: SpanView): ConventionFields | null {
+  const input = v.span;
+  const a = v.attrs;
   if (input.scope.name === GENAI_MODE_SCOPE) return genAIMode(a);
-  const opId = str(a[K.operationId]) ?? (input.scope.name === 'ai' && input.name.startsWith('ai.') ? input.name : null);
+  if ((v.families & F_AI) === 0 && input.scope.name !== 'ai') return null;
+  const opId = str(a.get(K.operationId)) ?? (input.scope.name === 'ai' && input.name.startsWith('ai.') ? input.name : null);
   if (opId === null) return null;
 
   const isProviderCall = opId.includes('.do');
@@ -69,29 +70,29 @@ export function fromVercelAI(input: OtlpSpanInput): ConventionFields | null {
   } else if (isEmbed || isRerank) [type, operation] = ['chain', opId];
   else [type, operation] = ['agent', 'invoke_agent'];
 
-  const functionId = str(a[K.functionId]);
+  const functionId = str(a.get(K.functionId));
   return {
     type,
     operation,
     framework: 'vercel-ai',
-    provider: normalizeProvider(str(a[K.provider])),
-    request_model: str(a[K.model]),
-    response_model: str(a[K.responseModel]),
+    provider: normalizeProvider(str(a.get(K.provider))),
+    request_model: str(a.get(K.model)),
+    response_model: str(a.get(K.responseModel)),
     usage: classicUsage(a),
     aggregate_usage: !isProviderCall && !isTool,
-    finish_reason: str(a[K.finishReason]),
+    finish_reason: str(a.get(K.finishReason)),
     agent_name: type === 'agent' ? functionId : null,
     session_id: metadata(a, SESSION_KEYS),
     user_id: metadata(a, USER_KEYS),
-    tool_name: str(a[K.toolName]),
-    tool_call_id: str(a[K.toolCallId]),
-    input: isTool ? jsonText(a[K.toolArgs] ?? a[K.toolInput]) : promptJson(a),
-    output: isTool ? jsonText(a[K.toolResult] ?? a[K.toolOutput]) : responseJson(a),
+    tool_name: str(a.get(K.toolName)),
+    tool_call_id: str(a.get(K.toolCallId)),
+    input: isTool ? jsonText(a.get(K.toolArgs) ?? a.get(K.toolInput)) : promptJson(a),
+    output: isTool ? jsonText(a.get(K.toolResult) ?? a.get(K.toolOutput)) : responseJson(a),
   };
 }
 
-function genAIMode(a: Attributes): ConventionFields {
-  const op = str(a[ATTR_GEN_AI_OPERATION_NAME]);
+function genAIMode(a: AttrMap): ConventionFields {
+  const op = str(a.get(ATTR_GEN_AI_OPERATION_NAME));
   return { framework: 'vercel-ai', aggregate_usage: op !== null && GENAI_MODE_AGGREGATES.has(op) };
 }
 
@@ -99,34 +100,34 @@ function genAIMode(a: Attributes): ConventionFields {
  * New names (inputTokens, total incl. cached, as OTel) first, then the old
  * promptTokens/completionTokens, then the embedding count; one family only.
  */
-function classicUsage(a: Attributes): ConventionFields['usage'] {
-  const input = int(a[K.inputTokens]);
-  const output = int(a[K.outputTokens]);
+function classicUsage(a: AttrMap): ConventionFields['usage'] {
+  const input = int(a.get(K.inputTokens));
+  const output = int(a.get(K.outputTokens));
   if (input !== null || output !== null) {
     return usageOf(
       input,
       output,
-      int(a[K.cacheReadTokens]) ?? int(a[K.cachedInputTokens]),
-      int(a[K.cacheWriteTokens]),
-      int(a[K.outputReasoningTokens]) ?? int(a[K.reasoningTokens]),
+      int(a.get(K.cacheReadTokens)) ?? int(a.get(K.cachedInputTokens)),
+      int(a.get(K.cacheWriteTokens)),
+      int(a.get(K.outputReasoningTokens)) ?? int(a.get(K.reasoningTokens)),
     );
   }
-  const prompt = int(a[K.promptTokens]);
-  const completion = int(a[K.completionTokens]);
+  const prompt = int(a.get(K.promptTokens));
+  const completion = int(a.get(K.completionTokens));
   if (prompt !== null || completion !== null) return usageOf(prompt, completion, null, null, null);
-  return usageOf(int(a[K.embedTokens]), null, null, null, null);
+  return usageOf(int(a.get(K.embedTokens)), null, null, null, null);
 }
 
 /** `ai.prompt.messages` is already a role/content list; else the `ai.prompt` object or embed values. */
-function promptJson(a: Attributes): string | null {
-  return jsonText(a[K.promptMessages]) ?? jsonText(a[K.prompt]) ?? jsonJsonOrString(a[K.values] ?? a[K.value]);
+function promptJson(a: AttrMap): string | null {
+  return jsonText(a.get(K.promptMessages)) ?? jsonText(a.get(K.prompt)) ?? jsonJsonOrString(a.get(K.values) ?? a.get(K.value));
 }
 
 /** Text and tool calls as one assistant message, built without parsing the tool-call JSON. */
-function responseJson(a: Attributes): string | null {
-  const text = a[K.text];
-  const calls = jsonText(a[K.toolCalls]);
-  if (text === undefined && calls === null) return jsonText(a[K.object]);
+function responseJson(a: AttrMap): string | null {
+  const text = a.get(K.text);
+  const calls = jsonText(a.get(K.toolCalls));
+  if (text === undefined && calls === null) return jsonText(a.get(K.object));
   const content = typeof text === 'string' ? JSON.stringify(text) : 'null';
   return calls === null
     ? `[{"role":"assistant","content":${content}}]`
@@ -142,9 +143,9 @@ function jsonJsonOrString(v: AttrValue | undefined): string | null {
 const SESSION_KEYS = ['sessionId', 'session_id', 'conversationId', 'conversation_id', 'threadId'].map((k) => K.metadata + k);
 const USER_KEYS = ['userId', 'user_id'].map((k) => K.metadata + k);
 
-function metadata(a: Attributes, keys: readonly string[]): string | null {
+function metadata(a: AttrMap, keys: readonly string[]): string | null {
   for (const k of keys) {
-    const v = str(a[k]);
+    const v = str(a.get(k));
     if (v !== null) return v;
   }
   return null;

@@ -99,7 +99,7 @@ export async function startChildServer(dataDir: string, env: Record<string, stri
   const line = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
     const check = () => {
-      const m = /Lookspan listening: HTTP (\S+)\s+gRPC (\S+)/.exec(out);
+      const m = /Lookspan listening: HTTP ([^\s"]+)\s+gRPC ([^\s"]+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m);

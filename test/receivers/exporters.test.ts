@@ -14,7 +14,8 @@ import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { startTestServer, waitLoaded, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { waitAllLoaded } from './wait-loaded.js';
 
 type Kind = 'grpc' | 'proto' | 'json';
 const KINDS: Kind[] = ['grpc', 'proto', 'json'];
@@ -180,7 +181,7 @@ beforeAll(async () => {
   sent.grpc = await sendWith('grpc', server, base + 0);
   sent.proto = await sendWith('proto', server, base + 10_000);
   sent.json = await sendWith('json', server, base + 20_000);
-  await waitLoaded(server);
+  await waitAllLoaded(server);
 });
 
 afterAll(async () => {

@@ -110,6 +110,9 @@ Refuse settings that would put two writers on one data directory.
 {{- if and .Values.persistence.enabled .Values.persistence.existingClaim (gt (int .Values.replicaCount) 1) }}
 {{- fail "persistence.existingClaim holds one single-writer store: it needs replicaCount 1 (leave existingClaim empty to give every replica its own claim)" }}
 {{- end }}
+{{- if and .Values.lookspan.shutdownTimeoutSeconds (ge (int .Values.lookspan.shutdownTimeoutSeconds) (int .Values.terminationGracePeriodSeconds)) }}
+{{- fail "lookspan.shutdownTimeoutSeconds must be below terminationGracePeriodSeconds, or Kubernetes kills the pod mid-shutdown" }}
+{{- end }}
 {{- if lt (int .Values.replicaCount) 0 }}
 {{- fail "replicaCount must not be negative" }}
 {{- end }}
