@@ -21,6 +21,14 @@ export function createApp(log: Logger, metrics: HttpMetrics): { app: Koa; router
       if (ctx.status === 404 && ctx.body === undefined) {
         ctx.status = 404;
         ctx.body = { error: { code: 'not_found', message: `no route for ${ctx.method} ${ctx.path}` } };
+      } else if (ctx.status === 405 || ctx.status === 501) {
+        const allow = ctx.response.get('Allow');
+        ctx.body = {
+          error: {
+            code: ctx.status === 405 ? 'method_not_allowed' : 'not_implemented',
+            message: `${ctx.method} is not supported on ${ctx.path}${allow ? `; allowed: ${allow}` : ''}`,
+          },
+        };
       }
     } catch (err) {
       const e = classify(err);

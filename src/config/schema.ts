@@ -15,13 +15,13 @@ export const configSchema = z.object({
     grpcPort: port.default(3317),
     /** Seconds a graceful shutdown may take before the process exits anyway. */
     shutdownTimeoutSeconds: positiveInt.default(10),
-  }).prefault({}),
+  }).strict().prefault({}),
   storage: z.object({
     dataDir: z.string().min(1).default('./data'),
     /** DuckDB memory_limit, e.g. "2GB"; empty lets DuckDB choose (80% of RAM). */
     duckdbMemoryLimit: z.string().default(''),
     duckdbThreads: z.number().int().min(0).default(0),
-  }).prefault({}),
+  }).strict().prefault({}),
   limits: z.object({
     /** Largest request body accepted on the wire (compressed size), bytes. */
     maxBodyBytes: positiveInt.default(16 * 1024 * 1024),
@@ -33,7 +33,7 @@ export const configSchema = z.object({
     maxAttributeDepth: positiveInt.default(16),
     /** Cap per captured payload field (input/output), bytes. */
     payloadMaxBytes: positiveInt.default(64 * 1024),
-  }).prefault({}),
+  }).strict().prefault({}),
   pipeline: z.object({
     /** Spans accepted but not yet fsynced; past it receivers answer 429. */
     queueMaxSpans: positiveInt.default(200_000),
@@ -47,10 +47,10 @@ export const configSchema = z.object({
     segmentMaxAgeMs: positiveInt.default(500),
     /** Seconds suggested to clients in Retry-After / RetryInfo when overloaded. */
     retryAfterSeconds: positiveInt.default(2),
-  }).prefault({}),
+  }).strict().prefault({}),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  }).prefault({}),
+  }).strict().prefault({}),
 });
 
 export type LookspanConfig = z.infer<typeof configSchema>;

@@ -38,7 +38,8 @@ const toolCallSpan = z.object({
   path: ['ended_at'],
 });
 
-const body = z.union([z.array(toolCallSpan).max(100_000), z.object({ spans: z.array(toolCallSpan).max(100_000) })]);
+const spanList = z.array(toolCallSpan).max(100_000);
+const wrapped = z.object({ spans: spanList });
 
 const TYPE_BY_SPAN_TYPE: Record<string, SemanticSpan['type']> = {
   tool_call: 'tool_call', agent: 'agent', handoff: 'agent', llm_call: 'llm_call', node: 'chain',
@@ -46,8 +47,10 @@ const TYPE_BY_SPAN_TYPE: Record<string, SemanticSpan['type']> = {
 
 /** Validates a ToolCallSpan list (bare array or `{spans: [...]}`) and converts it into semantic spans. */
 export function parseToolCallSpans(value: unknown, payloadMaxBytes: number): Array<SemanticSpan & { project_id?: string }> {
-  const parsed = parseOrThrow(body, value, 'ToolCallSpan list');
-  const spans = Array.isArray(parsed) ? parsed : parsed.spans;
+  // Branch on the shape rather than a union, so a 400 names each bad field instead of "invalid input".
+  const spans = Array.isArray(value)
+    ? parseOrThrow(spanList, value, 'ToolCallSpan list')
+    : parseOrThrow(wrapped, value, 'ToolCallSpan list').spans;
   return spans.map((s) => {
     const start = toMicros(s.started_at);
     const end = s.ended_at ? toMicros(s.ended_at) : start + Math.round((s.latency_ms ?? 0) * 1000);

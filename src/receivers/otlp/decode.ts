@@ -1,7 +1,14 @@
 import type { OtlpSpanInput } from '../../model/otlp-span.js';
 import type { AttrValue, Attributes, SpanEventRecord, SpanLinkRecord } from '../../model/span-record.js';
 import { invalid } from '../../errors.js';
+import protobuf from 'protobufjs';
 import { ExportTraceServiceRequest } from './proto-root.js';
+
+// protobufjs refuses messages nested over 100 deep; each array level of an
+// AnyValue is two messages, so that would turn one over-deep attribute into a
+// failed request. Let maxAttributeDepth decide per span; only absurd nesting
+// (a stack-depth attack) still fails the whole request.
+(protobuf.Reader as unknown as { recursionLimit: number }).recursionLimit = 1000;
 
 /** Decoded spans plus the ones refused individually (OTLP partial_success). */
 export interface DecodedExport {
@@ -161,18 +168,19 @@ function anyValue(c: Codec, v: any, depth: number, max: number, key: string): At
       if (!Array.isArray(values)) return [];
       return values.map((x: unknown) => anyValue(c, x, depth + 1, max, key));
     }
-    return keyValues(c, v.kvlistValue?.values, depth + 1, max);
+    return keyValues(c, v.kvlistValue?.values, depth + 1, max, key);
   }
   return null;
 }
 
-function keyValues(c: Codec, list: unknown, depth: number, max: number): Attributes {
+/** `topKey` is the attribute a nested kvlist belongs to, so errors name what the sender set. */
+function keyValues(c: Codec, list: unknown, depth: number, max: number, topKey?: string): Attributes {
   const out: Attributes = {};
   if (!Array.isArray(list)) return out;
   for (const kv of list as any[]) {
     if (kv == null || typeof kv.key !== 'string') continue;
     const key = c.str(kv.key);
-    out[key] = anyValue(c, kv.value, depth, max, key);
+    out[key] = anyValue(c, kv.value, depth, max, topKey ?? key);
   }
   return out;
 }

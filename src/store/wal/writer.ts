@@ -154,15 +154,16 @@ export class WalWriter {
   private async seal(): Promise<void> {
     const seg = this.current;
     if (!seg) return;
-    this.current = null;
-    await seg.fh.close();
-    if (seg.bytes === 0) {
-      // Nothing was written; an empty .open file is harmless and is removed at start-up.
-      return;
+    // `current` stays set until the loader owns the segment, so the lag never reads 0 in between.
+    try {
+      await seg.fh.close();
+      if (seg.bytes === 0) return; // an empty .open file is harmless and is removed at start-up
+      const sealedPath = path.join(this.opts.dir, segmentName(seg.seq, true));
+      await rename(seg.path, sealedPath);
+      this.opts.onSealed({ seq: seg.seq, path: sealedPath, bytes: seg.bytes, spans: seg.spans, firstWriteAt: seg.firstWriteAt });
+    } finally {
+      this.current = null;
     }
-    const sealedPath = path.join(this.opts.dir, segmentName(seg.seq, true));
-    await rename(seg.path, sealedPath);
-    this.opts.onSealed({ seq: seg.seq, path: sealedPath, bytes: seg.bytes, spans: seg.spans, firstWriteAt: seg.firstWriteAt });
   }
 
   private sealIfOld(): void {
