@@ -121,10 +121,15 @@ export class Pipeline {
     const records = new Array<SpanRecord>(spans.length);
     const lines = new Array<string>(spans.length);
     for (let i = 0; i < spans.length; i++) {
-      const s = spans[i];
-      const { reported_cost_usd: _reported, ...rest } = s;
-      const cost = this.costs.price(s);
-      const rec: SpanRecord = { ...rest, project_id: s.project_id || project, cost_usd: cost.cost_usd, cost_source: cost.cost_source };
+      // Completed in place rather than copied: a 45-field spread per span was a
+      // measurable share of the ingest hot path. JSON.stringify drops the
+      // undefined `reported_cost_usd`, so the WAL line has exactly the columns.
+      const rec = spans[i] as Omit<SemanticSpan, 'reported_cost_usd'> & SpanRecord & { reported_cost_usd?: number | null };
+      const cost = this.costs.price(spans[i]);
+      rec.project_id = rec.project_id || project;
+      rec.cost_usd = cost.cost_usd;
+      rec.cost_source = cost.cost_source;
+      rec.reported_cost_usd = undefined;
       records[i] = rec;
       lines[i] = JSON.stringify(rec);
     }

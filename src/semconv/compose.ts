@@ -27,6 +27,7 @@ import { fromTraceloop } from './traceloop.js';
 import { fromTraceloopMcp } from './traceloop-mcp.js';
 import { fromVercelAI } from './vercel-ai.js';
 import { capPayload } from './payload.js';
+import { withoutCapturedPayload } from './payload-keys.js';
 
 /**
  * Precedence (docs/semconv.md): for every field the first convention in this
@@ -88,6 +89,8 @@ export function toSemanticSpan(input: OtlpSpanInput, opts: SemconvOptions): Sema
   }
 
   const duration = (input.endUs - input.startUs) / 1000;
+  const inputText = capPayload(m.input ?? null, opts.payloadMaxBytes);
+  const outputText = capPayload(m.output ?? null, opts.payloadMaxBytes);
   return {
     trace_id: input.traceId,
     span_id: input.spanId,
@@ -124,9 +127,9 @@ export function toSemanticSpan(input: OtlpSpanInput, opts: SemconvOptions): Sema
     mcp_method: m.mcp_method ?? null,
     mcp_session_id: m.mcp_session_id ?? null,
     mcp_resource_uri: m.mcp_resource_uri ?? null,
-    input: capPayload(m.input ?? null, opts.payloadMaxBytes),
-    output: capPayload(m.output ?? null, opts.payloadMaxBytes),
-    attributes: input.attributes,
+    input: inputText,
+    output: outputText,
+    attributes: withoutCapturedPayload(input.attributes, inputText !== null, outputText !== null),
     resource: input.resource,
     events: input.events,
     links: input.links,

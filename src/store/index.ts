@@ -41,7 +41,7 @@ export class Store {
     replay.then(() => { this.replayDone = true; }, () => {});
   }
 
-  static async open(opts: StoreOptions, log: Logger, onLoaded?: (seg: SealedSegment, inserted: number) => void): Promise<Store> {
+  static async open(opts: StoreOptions, log: Logger, onLoaded?: (segments: SealedSegment[], inserted: number) => void): Promise<Store> {
     const db = await Database.open({ dataDir: opts.dataDir, memoryLimit: opts.duckdbMemoryLimit, threads: opts.duckdbThreads });
     try {
       const walDir = path.join(opts.dataDir, 'wal');

@@ -1,5 +1,6 @@
 import { unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { BIGINT, LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import type { Database } from './duckdb/database.js';
 import { SPAN_INSERT_SQL, WAL_COLUMNS_SQL } from './columns.js';
 import type { SealedSegment } from './wal/writer.js';
@@ -7,11 +8,22 @@ import type { SealedSegment } from './wal/writer.js';
 // One object may be as large as a whole decompressed request.
 const MAX_OBJECT_SIZE = 256 * 1024 * 1024;
 
+// Several segments per statement: DuckDB's per-statement cost dominated small segments (measured-floors.md).
+const MAX_BATCH_BYTES = 256 * 1024 * 1024;
+const MAX_BATCH_SEGMENTS = 64;
+
 const STAGE_SQL = `
   CREATE OR REPLACE TEMP TABLE wal_batch AS
   SELECT * FROM read_json($1, format = 'newline_delimited', columns = ${WAL_COLUMNS_SQL},
-                          maximum_object_size = ${MAX_OBJECT_SIZE})
-  QUALIFY row_number() OVER (PARTITION BY project_id, trace_id, span_id ORDER BY ended_us DESC) = 1`;
+                          maximum_object_size = ${MAX_OBJECT_SIZE})`;
+
+// A sender retrying inside the batch window puts one span twice in a batch.
+// Checking first keeps the common case free of a sort over wide rows.
+const HAS_BATCH_DUPLICATES_SQL = `
+  SELECT count(*) <> count(DISTINCT (project_id, trace_id, span_id)) AS dup FROM wal_batch`;
+const DEDUP_BATCH_SQL = `
+  DELETE FROM wal_batch WHERE rowid NOT IN (
+    SELECT min(rowid) FROM wal_batch GROUP BY project_id, trace_id, span_id)`;
 
 // (project_id, trace_id, span_id) is the identity: a re-sent batch adds nothing.
 const DEDUP_SQL = `
@@ -93,7 +105,7 @@ export class SegmentLoader {
   constructor(
     private readonly db: Database,
     private readonly log: Logger,
-    private readonly onLoaded: (segment: SealedSegment, inserted: number) => void = () => {},
+    private readonly onLoaded: (segments: SealedSegment[], inserted: number) => void = () => {},
   ) {}
 
   enqueue(segment: SealedSegment): void {
@@ -127,23 +139,25 @@ export class SegmentLoader {
 
   private async loop(): Promise<void> {
     while (this.queue.length > 0 && !this.stopped) {
-      const seg = this.queue[0];
+      const batch = this.nextBatch();
       const t0 = performance.now();
       try {
-        const inserted = await this.load(seg);
-        this.queue.shift();
+        const inserted = await this.load(batch);
+        this.queue.splice(0, batch.length);
         this.recount();
-        this.stats.loadedSegments++;
-        this.stats.loadedSpans += seg.spans;
+        this.stats.loadedSegments += batch.length;
+        for (const seg of batch) this.stats.loadedSpans += seg.spans;
         this.stats.insertedSpans += inserted;
         this.stats.lastLoadMs = performance.now() - t0;
         this.stats.lastError = null;
-        await unlink(seg.path).catch((err) => this.log.warn({ err, path: seg.path }, 'could not delete loaded WAL segment'));
-        this.onLoaded(seg, inserted);
+        for (const seg of batch) {
+          await unlink(seg.path).catch((err) => this.log.warn({ err, path: seg.path }, 'could not delete loaded WAL segment'));
+        }
+        this.onLoaded(batch, inserted);
       } catch (err) {
-        // The segment stays queued and on disk; nothing is lost, ingest goes on into the WAL.
+        // The segments stay queued and on disk; nothing is lost, ingest goes on into the WAL.
         this.stats.lastError = (err as Error).message;
-        this.log.error({ err, segment: seg.path }, 'loading WAL segment failed; will retry');
+        this.log.error({ err, segments: batch.map((b) => b.path) }, 'loading WAL segments failed; will retry');
         this.retryTimer = setTimeout(() => this.kick(), 1000);
         this.retryTimer.unref();
         return;
@@ -151,20 +165,40 @@ export class SegmentLoader {
     }
   }
 
-  private async load(seg: SealedSegment): Promise<number> {
+  /** The oldest queued segments, up to the batch bounds (always at least one). */
+  private nextBatch(): SealedSegment[] {
+    let bytes = 0;
+    let n = 0;
+    while (n < this.queue.length && n < MAX_BATCH_SEGMENTS && (n === 0 || bytes + this.queue[n].bytes <= MAX_BATCH_BYTES)) {
+      bytes += this.queue[n].bytes;
+      n++;
+    }
+    return this.queue.slice(0, n);
+  }
+
+  /** Loads segments in one transaction with their `wal_segments` records; returns the spans inserted. */
+  private async load(batch: SealedSegment[]): Promise<number> {
     const conn = this.db.writer;
     await conn.run('BEGIN TRANSACTION');
     try {
-      const done = await conn.runAndReadAll('SELECT 1 FROM wal_segments WHERE seq = $1', [seg.seq]);
-      if (done.currentRowCount > 0) {
-        await conn.run('ROLLBACK');
-        return 0;
+      const seqs = batch.map((s) => s.seq);
+      const done = await conn.runAndReadAll('SELECT seq FROM wal_segments WHERE list_contains($1, seq)', [listValue(seqs.map((n) => BigInt(n)))], [LIST(BIGINT)]);
+      const loaded = new Set(done.getRows().map((r) => Number(r[0])));
+      const todo = batch.filter((s) => !loaded.has(s.seq));
+      let inserted = 0;
+      if (todo.length > 0) {
+        await conn.run(STAGE_SQL, [listValue(todo.map((s) => s.path))], [LIST(VARCHAR)]);
+        const dup = await conn.runAndReadAll(HAS_BATCH_DUPLICATES_SQL);
+        if (dup.getRows()[0][0] === true) await conn.run(DEDUP_BATCH_SQL);
+        await conn.run(DEDUP_SQL);
+        inserted = (await conn.run(INSERT_SPANS_SQL)).rowsChanged;
+        if (inserted > 0) await conn.run(UPSERT_TRACES_SQL);
+        // Inserted rows are attributed to the batch's first segment; the rest record 0.
+        for (let i = 0; i < todo.length; i++) {
+          const s = todo[i];
+          await conn.run('INSERT INTO wal_segments VALUES ($1, $2, $3, $4, now())', [s.seq, s.spans, i === 0 ? inserted : 0, s.bytes]);
+        }
       }
-      await conn.run(STAGE_SQL, [seg.path]);
-      await conn.run(DEDUP_SQL);
-      const inserted = (await conn.run(INSERT_SPANS_SQL)).rowsChanged;
-      if (inserted > 0) await conn.run(UPSERT_TRACES_SQL);
-      await conn.run('INSERT INTO wal_segments VALUES ($1, $2, $3, $4, now())', [seg.seq, seg.spans, inserted, seg.bytes]);
       await conn.run('COMMIT');
       await conn.run('DROP TABLE IF EXISTS wal_batch');
       return inserted;
