@@ -6,11 +6,11 @@
  */
 export type ErrorClass =
   | 'invalid' | 'too_large' | 'unsupported_media_type' | 'overloaded' | 'unavailable'
-  | 'unauthorized' | 'forbidden' | 'not_found' | 'internal';
+  | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'internal';
 
 /** gRPC status codes used here (from grpc/status.proto). */
 export const GrpcCode = {
-  OK: 0, INVALID_ARGUMENT: 3, NOT_FOUND: 5, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8,
+  OK: 0, INVALID_ARGUMENT: 3, NOT_FOUND: 5, ALREADY_EXISTS: 6, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8,
   INTERNAL: 13, UNAVAILABLE: 14, UNAUTHENTICATED: 16,
 } as const;
 
@@ -23,6 +23,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorClass, { http: number; grpc: numb
   unauthorized: { http: 401, grpc: GrpcCode.UNAUTHENTICATED, retryable: false },
   forbidden: { http: 403, grpc: GrpcCode.PERMISSION_DENIED, retryable: false },
   not_found: { http: 404, grpc: GrpcCode.NOT_FOUND, retryable: false },
+  conflict: { http: 409, grpc: GrpcCode.ALREADY_EXISTS, retryable: false },
   internal: { http: 500, grpc: GrpcCode.INTERNAL, retryable: false },
 };
 
@@ -57,6 +58,7 @@ export const overloaded = (message: string, retryAfterSeconds: number) =>
 export const unavailable = (message: string, retryAfterSeconds: number) =>
   new LookspanError('unavailable', message, { retryAfterSeconds });
 export const notFound = (message: string) => new LookspanError('not_found', message);
+export const conflict = (message: string) => new LookspanError('conflict', message);
 
 /** Any thrown value as a LookspanError; unknown errors become `internal`. */
 export function classify(err: unknown): LookspanError {

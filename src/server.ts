@@ -13,6 +13,8 @@ import { HttpMetrics } from './api/http-metrics.js';
 import { mountHealth } from './api/routes/health.js';
 import { mountTraces, DEFAULT_PROJECT } from './api/routes/traces.js';
 import { mountMetrics, UsageCounters } from './api/routes/metrics.js';
+import { mountModelPrices } from './api/routes/model-prices.js';
+import { ModelPriceTable } from './store/model-prices.js';
 
 export interface RunningLookspan {
   httpUrl: string;
@@ -43,6 +45,8 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   }, log);
 
   const costs = createCostModel();
+  const modelPrices = await ModelPriceTable.open(store.db.instance);
+  costs.setOverrides(await modelPrices.list());
   const pipeline = new Pipeline(
     {
       append: (buf, spans) => store.wal.append(buf, spans),
@@ -80,6 +84,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   mountHealth(router, { store, pipeline, startedAt, ready, shuttingDown: () => shuttingDown });
   mountTraces(router, () => store.db.reader);
   mountMetrics(router, { pipeline, store, http: httpMetrics, usage });
+  mountModelPrices(router, { table: modelPrices, costs });
   app.use(router.routes()).use(router.allowedMethods());
 
   const grpcReceiver = new OtlpGrpcReceiver(pipeline, {
@@ -103,6 +108,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     await grpcReceiver.start();
   } catch (err) {
     server.close();
+    modelPrices.close();
     await store.close(Date.now());
     throw err;
   }
@@ -131,6 +137,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
         new Promise((r) => setTimeout(r, grace).unref()),
       ]);
       server.closeAllConnections();
+      modelPrices.close();
       await store.close(deadline);
       log.info('Lookspan stopped');
     })();

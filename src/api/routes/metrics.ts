@@ -67,6 +67,8 @@ export function mountMetrics(router: Router, deps: { pipeline: Pipeline; store: 
     gauge('lookspan_wal_unloaded_bytes', 'WAL bytes durable but not yet loaded.', lag.bytes);
     gauge('lookspan_wal_unloaded_spans', 'WAL spans durable but not yet loaded.', lag.spans);
     gauge('lookspan_wal_oldest_unloaded_age_seconds', 'Age of the oldest unloaded WAL segment.', lag.oldestAgeSeconds);
+    out.push('# HELP lookspan_wal_fsyncs_total WAL fdatasync calls (each covers a group of requests).', '# TYPE lookspan_wal_fsyncs_total counter',
+      `lookspan_wal_fsyncs_total ${store.wal.syncs}`);
     gauge('lookspan_ingest_queue_spans', 'Spans admitted and waiting for fsync.', pipeline.queuedSpans);
     out.push('# HELP lookspan_ingest_ack_latency_seconds Time from admission to fsync (the ack point).', '# TYPE lookspan_ingest_ack_latency_seconds histogram');
     histogram(out, 'lookspan_ingest_ack_latency_seconds', '', c.ackBuckets, c.ackCounts, c.ackSum, c.ackCount);

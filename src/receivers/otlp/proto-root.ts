@@ -32,20 +32,31 @@ export const HealthCheckResponse = root.lookupType('grpc.health.v1.HealthCheckRe
 const Status = root.lookupType('google.rpc.Status');
 const RetryInfo = root.lookupType('google.rpc.RetryInfo');
 
+const AnyMessage = root.lookupType('google.protobuf.Any');
+
+// protobufjs serves google/protobuf/any.proto from its bundled definition,
+// whose field keeps the snake_case name `type_url`; fromObject/toObject also
+// apply a JSON wrapper to Any, so create/encode/decode are used directly.
+
 /** Encodes a google.rpc.Status, with a RetryInfo detail when a retry delay is given. */
 export function encodeStatus(code: number, message: string, retryAfterSeconds?: number): Buffer {
   const details = retryAfterSeconds
-    ? [{
-        typeUrl: 'type.googleapis.com/google.rpc.RetryInfo',
-        value: RetryInfo.encode(RetryInfo.fromObject({ retryDelay: { seconds: retryAfterSeconds, nanos: 0 } })).finish(),
-      }]
+    ? [AnyMessage.create({
+        type_url: 'type.googleapis.com/google.rpc.RetryInfo',
+        value: RetryInfo.encode(RetryInfo.create({ retryDelay: { seconds: retryAfterSeconds, nanos: 0 } })).finish(),
+      })]
     : [];
-  return Buffer.from(Status.encode(Status.fromObject({ code, message, details })).finish());
+  return Buffer.from(Status.encode(Status.create({ code, message, details })).finish());
 }
 
 /** Decodes a google.rpc.Status (tests and clients). */
 export function decodeStatus(buf: Uint8Array): { code: number; message: string; details: Array<{ typeUrl: string; value: Uint8Array }> } {
-  return Status.toObject(Status.decode(buf), { defaults: true }) as any;
+  const m = Status.decode(buf) as unknown as { code?: number; message?: string; details?: Array<{ type_url?: string; value?: Uint8Array }> };
+  return {
+    code: m.code ?? 0,
+    message: m.message ?? '',
+    details: (m.details ?? []).map((d) => ({ typeUrl: d.type_url ?? '', value: d.value ?? new Uint8Array() })),
+  };
 }
 
 /** Encodes ExportTraceServiceResponse with an optional partial_success. */

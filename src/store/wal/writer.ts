@@ -53,6 +53,8 @@ export class WalWriter {
   private nextSeq: number;
   private ageTimer: NodeJS.Timeout;
   private closed = false;
+  /** fdatasync calls so far: fewer than appends when group commit works. */
+  syncs = 0;
   /** Set when a write or fsync failed: after a failed fsync the page cache can no longer be trusted. */
   private failure: Error | null = null;
 
@@ -131,6 +133,7 @@ export class WalWriter {
         written += bytesWritten;
       }
       await seg.fh.datasync();
+      this.syncs++;
       seg.bytes += bytes;
       seg.spans += spans;
       for (const w of waiters) w.resolve();
