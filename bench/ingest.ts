@@ -11,6 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { buildSpans } from './spans.js';
 import { startChildServer, tempDir } from '../test/helpers/server.js';
+import { rawTraceClient } from '../test/helpers/grpc.js';
 
 const TOTAL = Number(process.env.BENCH_SPANS ?? 100_000);
 const IN_FLIGHT = Number(process.env.BENCH_INFLIGHT ?? 4);
@@ -110,21 +111,15 @@ async function main() {
       if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
     });
 
-    const Client = grpc.makeGenericClientConstructor({
-      Export: {
-        path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export', requestStream: false, responseStream: false,
-        requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b,
-        responseSerialize: (b: Buffer) => b, responseDeserialize: (b: Buffer) => b,
-      },
-    }, 'TraceService');
-    const client = new Client(server.grpcAddress, grpc.credentials.createInsecure(), {
+    const client = rawTraceClient(server.grpcAddress, {
       'grpc.default_compression_algorithm': 2, 'grpc.max_send_message_length': 64 * 1024 * 1024,
     });
     // Distinct ids from the HTTP run: rebuild with other seeds.
     const grpcBodies = Array.from({ length: count }, (_, i) => Buffer.from(ProtobufTraceSerializer.serializeRequest(buildSpans(PER_REQUEST / 10, 900_000 + i))!));
-    await run('OTLP/gRPC gzip', server.httpUrl, grpcBodies, (body) => new Promise((resolve, reject) => {
-      (client as any).Export(body, (err: grpc.ServiceError | null) => (err ? reject(new Error(`${grpc.status[err.code]} ${err.details}`)) : resolve()));
-    }));
+    await run('OTLP/gRPC gzip', server.httpUrl, grpcBodies, async (body) => {
+      const { err } = await client.export(body);
+      if (err) throw new Error(`${grpc.status[err.code]} ${err.details}`);
+    });
     client.close();
   } finally {
     server.proc.kill('SIGTERM');

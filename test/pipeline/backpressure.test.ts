@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { ExportTraceServiceRequest, decodeStatus } from '../../src/receivers/otlp/proto-root.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { rawTraceClient } from '../helpers/grpc.js';
 import { hexId, otlpJsonTrace, postJson } from '../helpers/otlp-json.js';
 
 // The loader never catches up in this test: segments are sealed only after a minute,
@@ -12,19 +13,11 @@ beforeAll(async () => {
 });
 afterAll(async () => s.dispose());
 
-function exportGrpc(body: Buffer): Promise<grpc.ServiceError | null> {
-  const Client = grpc.makeGenericClientConstructor({
-    Export: {
-      path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export', requestStream: false, responseStream: false,
-      requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b,
-      responseSerialize: (b: Buffer) => b, responseDeserialize: (b: Buffer) => b,
-    },
-  }, 'TraceService');
-  const client = new Client(s.grpcAddress, grpc.credentials.createInsecure());
-  return new Promise((resolve) => (client as any).Export(body, (err: grpc.ServiceError | null) => {
-    client.close();
-    resolve(err);
-  }));
+async function exportGrpc(body: Buffer): Promise<grpc.ServiceError | null> {
+  const client = rawTraceClient(s.grpcAddress);
+  const { err } = await client.export(body);
+  client.close();
+  return err;
 }
 
 describe('backpressure', () => {
