@@ -1,4 +1,5 @@
-import { unlink } from 'node:fs/promises';
+import { mkdir, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { BIGINT, LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import type { Database } from './duckdb/database.js';
@@ -11,6 +12,9 @@ const MAX_OBJECT_SIZE = 256 * 1024 * 1024;
 // Several segments per statement: DuckDB's per-statement cost dominated small segments (measured-floors.md).
 const MAX_BATCH_BYTES = 256 * 1024 * 1024;
 const MAX_BATCH_SEGMENTS = 64;
+/** Attempts on a lone segment before it is set aside so later segments can load. */
+const MAX_SEGMENT_ATTEMPTS = 3;
+const RETRY_DELAY_MS = 1000;
 
 const STAGE_SQL = `
   CREATE OR REPLACE TEMP TABLE wal_batch AS
@@ -84,6 +88,9 @@ export interface LoaderStats {
   insertedSpans: number;
   lastLoadMs: number | null;
   lastError: string | null;
+  /** Segments set aside after repeated load failures (kept on disk under wal/quarantine). */
+  quarantinedSegments: number;
+  quarantinedSpans: number;
 }
 
 /**
@@ -100,7 +107,10 @@ export class SegmentLoader {
   readonly stats: LoaderStats = {
     queuedSegments: 0, queuedBytes: 0, queuedSpans: 0, oldestFirstWriteAt: null,
     loadedSegments: 0, loadedSpans: 0, insertedSpans: 0, lastLoadMs: null, lastError: null,
+    quarantinedSegments: 0, quarantinedSpans: 0,
   };
+  private failures = 0;
+  private retryAt = 0;
 
   constructor(
     private readonly db: Database,
@@ -131,7 +141,7 @@ export class SegmentLoader {
   }
 
   private kick(): void {
-    if (this.running || this.stopped || this.queue.length === 0) return;
+    if (this.running || this.stopped || this.queue.length === 0 || Date.now() < this.retryAt) return;
     this.running = this.loop().finally(() => {
       this.running = null;
     });
@@ -143,6 +153,7 @@ export class SegmentLoader {
       const t0 = performance.now();
       try {
         const inserted = await this.load(batch);
+        this.failures = 0;
         this.queue.splice(0, batch.length);
         this.recount();
         this.stats.loadedSegments += batch.length;
@@ -156,17 +167,43 @@ export class SegmentLoader {
         this.onLoaded(batch, inserted);
       } catch (err) {
         // The segments stay queued and on disk; nothing is lost, ingest goes on into the WAL.
+        this.failures++;
         this.stats.lastError = (err as Error).message;
         this.log.error({ err, segments: batch.map((b) => b.path) }, 'loading WAL segments failed; will retry');
-        this.retryTimer = setTimeout(() => this.kick(), 1000);
+        // Only a deterministic data error is a bad segment; I/O or memory errors are retried forever.
+        const dataError = /Invalid Input Error|Conversion Error|JSON/i.test((err as Error).message);
+        if (batch.length === 1 && dataError && this.failures >= MAX_SEGMENT_ATTEMPTS) {
+          await this.quarantine(batch[0], err as Error);
+          continue;
+        }
+        this.retryAt = Date.now() + RETRY_DELAY_MS;
+        this.retryTimer = setTimeout(() => this.kick(), RETRY_DELAY_MS);
         this.retryTimer.unref();
         return;
       }
     }
   }
 
-  /** The oldest queued segments, up to the batch bounds (always at least one). */
+  /**
+   * Moves a segment that keeps failing to `wal/quarantine/` so it cannot
+   * block every later segment. The file is kept whole for inspection and
+   * replay (move it back into `wal/` after fixing the cause).
+   */
+  private async quarantine(seg: SealedSegment, err: Error): Promise<void> {
+    const dir = path.join(path.dirname(seg.path), 'quarantine');
+    await mkdir(dir, { recursive: true });
+    await rename(seg.path, path.join(dir, path.basename(seg.path)));
+    this.queue.shift();
+    this.recount();
+    this.failures = 0;
+    this.stats.quarantinedSegments++;
+    this.stats.quarantinedSpans += seg.spans;
+    this.log.error({ segment: seg.path, err }, 'WAL segment set aside in wal/quarantine after repeated load failures');
+  }
+
+  /** The oldest queued segments, up to the batch bounds; one at a time after a failure, to isolate a bad segment. */
   private nextBatch(): SealedSegment[] {
+    if (this.failures > 0) return this.queue.slice(0, 1);
     let bytes = 0;
     let n = 0;
     while (n < this.queue.length && n < MAX_BATCH_SEGMENTS && (n === 0 || bytes + this.queue[n].bytes <= MAX_BATCH_BYTES)) {

@@ -19,7 +19,8 @@ export function mountHealth(router: Router, deps: HealthDeps): void {
     const failure = store.wal.broken;
     const loader = store.loader.stats;
     const state = deps.shuttingDown() ? 'shutting_down' : failure ? 'failed' : !store.replayed ? 'replaying' : 'open';
-    const status = state === 'open' ? (loader.lastError ? 'degraded' : 'ok') : state === 'failed' ? 'error' : state;
+    const degraded = loader.lastError !== null || loader.quarantinedSegments > 0;
+    const status = state === 'open' ? (degraded ? 'degraded' : 'ok') : state === 'failed' ? 'error' : state;
     return {
       status,
       version: VERSION,
@@ -35,6 +36,8 @@ export function mountHealth(router: Router, deps: HealthDeps): void {
           loadedSpans: loader.loadedSpans,
           insertedSpans: loader.insertedSpans,
           lastLoadMs: loader.lastLoadMs,
+          quarantinedSegments: loader.quarantinedSegments,
+          quarantinedSpans: loader.quarantinedSpans,
         },
       },
       ingest: {
