@@ -1,15 +1,6 @@
 import type { OtlpSpanInput } from '../../model/otlp-span.js';
 import type { AttrValue, Attributes, SpanEventRecord, SpanLinkRecord } from '../../model/span-record.js';
 import { invalid } from '../../errors.js';
-import protobuf from 'protobufjs';
-import { ExportTraceServiceRequest } from './proto-root.js';
-
-// protobufjs refuses messages nested over 100 deep; each array level of an
-// AnyValue is two messages, so that would turn one over-deep attribute into a
-// failed request. Let maxAttributeDepth decide per span; only absurd nesting
-// (a stack-depth attack) still fails the whole request.
-(protobuf.Reader as unknown as { recursionLimit: number }).recursionLimit = 1000;
-
 /** Decoded spans plus the ones refused individually (OTLP partial_success). */
 export interface DecodedExport {
   spans: OtlpSpanInput[];
@@ -29,8 +20,9 @@ const own = Object.prototype.hasOwnProperty;
 class SpanProblem extends Error {}
 
 /**
- * Wire differences between OTLP/protobuf (Buffers, Long) and OTLP/JSON (hex
- * strings, int64 as strings or numbers, bytes as base64); the walk is shared.
+ * How OTLP/JSON spells values (hex ids, int64 as strings or numbers, bytes as
+ * base64, enums as integers or names). OTLP/protobuf has its own reader in
+ * wire.ts.
  */
 interface Codec {
   id(v: unknown, bytes: number, field: string, optional: boolean): string | null;
@@ -40,60 +32,6 @@ interface Codec {
   str(v: unknown): string;
   enumValue(v: unknown, names: Record<string, number>): number;
 }
-
-const LONG_HIGH_MICROS = 4294967; // 2^32 = 4294967 * 1000 + 296, keeps the division exact
-function longToMicros(v: { low: number; high: number }): number {
-  const high = v.high >>> 0;
-  const low = v.low >>> 0;
-  return high * LONG_HIGH_MICROS + Math.floor((high * 296 + low) / 1000);
-}
-
-function isLong(v: unknown): v is { low: number; high: number; unsigned: boolean; toString(): string } {
-  return typeof v === 'object' && v !== null && typeof (v as any).low === 'number' && typeof (v as any).high === 'number';
-}
-
-const protobufCodec: Codec = {
-  id(v, bytes, field, optional) {
-    const buf = v as Buffer | undefined;
-    if (!buf || buf.length === 0) {
-      if (optional) return null;
-      throw new SpanProblem(`${field} is missing`);
-    }
-    if (buf.length !== bytes) throw new SpanProblem(`${field} must be ${bytes} bytes, got ${buf.length}`);
-    const hex = Buffer.from(buf.buffer, buf.byteOffset, buf.length).toString('hex');
-    if (/^0+$/.test(hex)) {
-      if (optional) return null;
-      throw new SpanProblem(`${field} is all zeroes`);
-    }
-    return hex;
-  },
-  micros(v) {
-    if (v == null) return 0;
-    if (typeof v === 'number') return Math.floor(v / 1000);
-    if (isLong(v)) return longToMicros(v);
-    return 0;
-  },
-  int64(v) {
-    if (typeof v === 'number') return v;
-    if (isLong(v)) {
-      const n = (v.high | 0) * 4294967296 + (v.low >>> 0);
-      return Number.isSafeInteger(n) ? n : v.toString();
-    }
-    return 0;
-  },
-  bytes(v) {
-    const buf = v as Uint8Array;
-    return Buffer.from(buf.buffer, buf.byteOffset, buf.length).toString('base64');
-  },
-  // protobufjs decodes strings from Buffers with Node's utf8Slice, which
-  // already replaces invalid UTF-8 with U+FFFD.
-  str(v) {
-    return typeof v === 'string' ? v : '';
-  },
-  enumValue(v) {
-    return typeof v === 'number' ? v : 0;
-  },
-};
 
 const HEX_RE = /^[0-9a-fA-F]*$/;
 const DIGITS_RE = /^\d+$/;
@@ -271,16 +209,8 @@ function walk(c: Codec, request: any, limits: DecodeLimits): DecodedExport {
   return out;
 }
 
-/** Decodes an OTLP/protobuf ExportTraceServiceRequest body. */
-export function decodeProtobuf(body: Uint8Array, limits: DecodeLimits): DecodedExport {
-  let message: unknown;
-  try {
-    message = ExportTraceServiceRequest.decode(body);
-  } catch (err) {
-    throw invalid(`malformed OTLP protobuf: ${(err as Error).message}`);
-  }
-  return walk(protobufCodec, message, limits);
-}
+/** Decodes an OTLP/protobuf ExportTraceServiceRequest body (see wire.ts). */
+export { decodeProtobufWire as decodeProtobuf } from './wire.js';
 
 /** Decodes an OTLP/JSON ExportTraceServiceRequest body. */
 export function decodeJson(body: Buffer, limits: DecodeLimits): DecodedExport {
