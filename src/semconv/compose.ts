@@ -42,8 +42,9 @@ import { withoutCapturedPayload } from './payload-keys.js';
  *  5. Derived values, in toSemanticSpan: type from tool/model presence,
  *     framework from the instrumentation scope.
  *
- * Usage is taken whole from one convention (never mixed across families);
- * a convention that flags `aggregate_usage` drops it. A reported cost is
+ * Usage is taken whole from one convention (never mixed across families;
+ * a later one that agrees on input and output only fills cache/reasoning
+ * gaps); a convention that flags `aggregate_usage` drops it. A reported cost is
  * carried in `reported_cost_usd` for enrich to prefer.
  */
 const CONVENTIONS: readonly Convention[] = [
@@ -197,10 +198,30 @@ export function merge(v: SpanView): ConventionFields {
         if (v === true) out[key] = true;
       } else if (out[key] === undefined) {
         out[key] = v;
+      } else if (key === 'usage') {
+        out[key] = fillUsage(out[key] as Usage, v as Usage);
       }
     }
   }
   return out as ConventionFields;
+}
+
+/**
+ * Usage stays one family per span, but a later family that reports the same
+ * input and output counts agrees on what they include, so its cache and
+ * reasoning detail may fill the gaps. The AI SDK's provider-call spans carry
+ * `gen_ai.usage.input_tokens|output_tokens` (no cache keys) next to
+ * `ai.usage.*` with the cache-read count, which would otherwise be lost.
+ */
+function fillUsage(first: Usage, later: Usage): Usage {
+  if (first.input_tokens !== later.input_tokens || first.output_tokens !== later.output_tokens) return first;
+  return {
+    input_tokens: first.input_tokens,
+    output_tokens: first.output_tokens,
+    cache_read_tokens: first.cache_read_tokens ?? later.cache_read_tokens,
+    cache_write_tokens: first.cache_write_tokens ?? later.cache_write_tokens,
+    reasoning_tokens: first.reasoning_tokens ?? later.reasoning_tokens,
+  };
 }
 
 /**

@@ -36,7 +36,7 @@ export function fromMcp(v: SpanView): ConventionFields | null {
     mcp_resource_uri: str(a.get(ATTR_MCP_RESOURCE_URI)),
     tool_name: isToolCall ? str(a.get(ATTR_GEN_AI_TOOL_NAME)) : null,
     server_name: serverName(input),
-    status: isToolCall && resultIsError(a.get(ATTR_GEN_AI_TOOL_CALL_RESULT)) ? 'error' : null,
+    ...(isToolCall && resultIsError(a.get(ATTR_GEN_AI_TOOL_CALL_RESULT)) ? TOOL_ERROR : {}),
   };
 }
 
@@ -52,12 +52,23 @@ export function serverName(input: OtlpSpanInput): string | null {
 }
 
 /**
+ * A failed tool call inside a successful JSON-RPC call: the MCP conventions'
+ * `error.type` for it is `tool_error` (an `error.type` attribute still wins).
+ */
+export const TOOL_ERROR = Object.freeze({ status: 'error', error_type: 'tool_error' } as const);
+
+/**
  * A CallToolResult with `isError: true` is a failed tool call even though the
  * JSON-RPC request succeeded. Checked on the serialized text (compact
  * JSON.stringify output, or with one space) so the hot path never parses it.
+ * `is_error` is the spelling of `@traceloop/instrumentation-mcp`'s output
+ * summary (`{"result":…,"is_error":true}`).
  */
 export function resultIsError(v: unknown): boolean {
-  if (typeof v === 'string') return v.includes('"isError":true') || v.includes('"isError": true');
+  if (typeof v === 'string') {
+    return v.includes('"isError":true') || v.includes('"isError": true') ||
+      v.includes('"is_error":true') || v.includes('"is_error": true');
+  }
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) return (v as Record<string, unknown>).isError === true;
   return false;
 }

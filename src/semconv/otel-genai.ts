@@ -50,6 +50,9 @@ export function fromOtelGenAI(v: SpanView): ConventionFields | null {
       int(a.get(TL.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS)),
     int(a.get(ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS)) ?? int(a.get(TL.GEN_AI_USAGE_REASONING_TOKENS)),
   );
+  if (usage !== null && usage.input_tokens !== null && EXCLUSIVE_INPUT_SCOPES.has(input.scope.name)) {
+    usage.input_tokens += (usage.cache_read_tokens ?? 0) + (usage.cache_write_tokens ?? 0);
+  }
   const toolName = str(a.get(ATTR_GEN_AI_TOOL_NAME));
   const toolCallId = str(a.get(ATTR_GEN_AI_TOOL_CALL_ID));
   const agentName = str(a.get(ATTR_GEN_AI_AGENT_NAME));
@@ -95,6 +98,15 @@ export function fromOtelGenAI(v: SpanView): ConventionFields | null {
     output: payloadOut,
   };
 }
+
+/**
+ * Emitters whose `gen_ai.usage.input_tokens` leaves cache reads and writes
+ * out (the provider's own usage copied as is), where OTel counts them in.
+ * `@traceloop/instrumentation-anthropic` (0.27) writes Anthropic's
+ * `usage.input_tokens`, which excludes `cache_read_input_tokens` and
+ * `cache_creation_input_tokens`; seen in test/conformance.
+ */
+const EXCLUSIVE_INPUT_SCOPES = new Set(['@traceloop/instrumentation-anthropic']);
 
 /**
  * `gen_ai.operation.name` → span type. Includes the non-standard values seen

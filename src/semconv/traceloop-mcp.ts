@@ -1,6 +1,6 @@
 import { SpanAttributes as TL, TraceloopSpanKindValues } from '@traceloop/ai-semantic-conventions';
 import { type ConventionFields, type SpanView, jsonText, str } from './fields.js';
-import { resultIsError, serverName } from './mcp.js';
+import { TOOL_ERROR, resultIsError, serverName } from './mcp.js';
 
 export const TRACELOOP_MCP_SCOPE = '@traceloop/instrumentation-mcp';
 
@@ -10,8 +10,10 @@ export const TRACELOOP_MCP_SCOPE = '@traceloop/instrumentation-mcp';
  *   `mcp.client.session`  the client connection (traceloop.span.kind=session)
  *   `<tool>.tool`         tools/call (traceloop.span.kind=tool, entity.name=tool)
  *   `<method>.mcp`        any other method, e.g. `tools/list.mcp`
- * It marks an `isError` result ERROR itself; the output check below also
- * covers spans from builds that did not.
+ * It marks an `isError` result ERROR itself and writes its output as
+ * `{"result":…,"is_error":true}`; the output check below (either spelling)
+ * also covers spans from builds that did not set the status, and names the
+ * error `tool_error` as the OTel MCP conventions do.
  */
 export function fromTraceloopMcp(v: SpanView): ConventionFields | null {
   const input = v.span;
@@ -32,6 +34,6 @@ export function fromTraceloopMcp(v: SpanView): ConventionFields | null {
     server_name: serverName(input),
     input: jsonText(a.get(TL.TRACELOOP_ENTITY_INPUT)),
     output,
-    status: isTool && resultIsError(output) ? 'error' : null,
+    ...(isTool && resultIsError(output) ? TOOL_ERROR : {}),
   };
 }

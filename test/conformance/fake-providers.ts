@@ -19,9 +19,13 @@ import type { AddressInfo } from 'node:net';
 export const OPENAI_CHAT_USAGE = { prompt_tokens: 1200, completion_tokens: 80, cached_tokens: 1024 } as const;
 /** Tokens per embedded input. */
 export const OPENAI_EMBED_TOKENS_PER_INPUT = 8;
-/** What the fake Anthropic reports: input_tokens exclude the cache counts, as the Messages API does. */
+/**
+ * What the fake Anthropic reports: input_tokens exclude the cache counts, as
+ * the Messages API does; more uncached than cached input, so a consumer that
+ * takes input_tokens for the total (as OTel defines it) prices it wrong.
+ */
 export const ANTHROPIC_USAGE = {
-  input_tokens: 300,
+  input_tokens: 1500,
   cache_read_input_tokens: 1000,
   cache_creation_input_tokens: 200,
   output_tokens: 60,

@@ -36,6 +36,9 @@ class StepRecorder implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     this.ended.push(span);
   }
+  get count(): number {
+    return this.ended.length;
+  }
   take(): ReadableSpan[] {
     const out = this.ended;
     this.ended = [];
@@ -69,8 +72,12 @@ class CheckedExporter implements SpanExporter {
 
 export interface Tracing {
   provider: BasicTracerProvider;
-  /** Runs one step, flushes its spans to Lookspan and records which traces it made. */
-  step(name: string, fn: () => Promise<unknown>, opts?: { expectError?: boolean }): Promise<void>;
+  /**
+   * Runs one step, waits for the spans it should end (`spans`, default 1;
+   * instrumentations end stream spans from a tee'd copy after the caller has
+   * read the stream), flushes them to Lookspan and records their traces.
+   */
+  step(name: string, fn: () => Promise<unknown>, opts?: { expectError?: boolean; spans?: number }): Promise<void>;
   /** Flushes, shuts down and prints every step's result as one JSON line on stdout. */
   finish(extra?: Record<string, unknown>): Promise<void>;
 }
@@ -103,11 +110,15 @@ export function startTracing(serviceName: string): Tracing {
       let error: StepResult['error'];
       try {
         await fn();
-        if (opts.expectError) throw new Error(`step ${name} was expected to fail`);
       } catch (err) {
         if (!opts.expectError) throw err;
         const e = err as { name?: string; constructor?: { name?: string }; status?: number };
         error = { name: e.constructor?.name ?? e.name ?? 'Error', ...(typeof e.status === 'number' ? { status: e.status } : {}) };
+      }
+      if (opts.expectError && error === undefined) throw new Error(`step ${name} was expected to fail`);
+      const want = opts.spans ?? 1;
+      for (let waited = 0; recorder.count < want && waited < 10_000; waited += 10) {
+        await new Promise((r) => setTimeout(r, 10));
       }
       await provider.forceFlush();
       const spans = recorder.take().map((s) => ({
@@ -121,6 +132,9 @@ export function startTracing(serviceName: string): Tracing {
     },
     async finish(extra = {}) {
       await provider.forceFlush();
+      // Spans that ended after their step was recorded would be silently misattributed.
+      const late = recorder.take();
+      if (late.length > 0) throw new Error(`spans ended after their step: ${late.map((s) => s.name).join(', ')}`);
       await provider.shutdown();
       if (exporter.failures.length > 0) throw new Error(`OTLP export failed: ${exporter.failures.join('; ')}`);
       process.stdout.write(`${JSON.stringify({ steps, ...extra })}\n`);
