@@ -82,7 +82,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   mountOtlpHttp(router, { pipeline, limits });
   mountNativeIngest(router, { pipeline, limits });
   mountHealth(router, { store, pipeline, startedAt, ready, shuttingDown: () => shuttingDown });
-  mountTraces(router, () => store.db.reader);
+  mountTraces(router, () => store.db.reader, store.db);
   mountMetrics(router, { pipeline, store, http: httpMetrics, usage });
   mountModelPrices(router, { table: modelPrices, costs });
   app.use(router.routes()).use(router.allowedMethods());

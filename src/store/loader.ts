@@ -50,7 +50,7 @@ const UPSERT_TRACES_SQL = `
     CASE WHEN bool_or(status = 'error') THEN 'error' WHEN bool_or(status = 'ok') THEN 'ok' ELSE 'unset' END,
     ${pickRoot('service_name')}, ${pickRoot('framework')}, ${pickRoot('session_id')}, ${pickRoot('user_id')}, ${pickRoot('agent_name')},
     count(*), count(*) FILTER (WHERE status = 'error'), count(*) FILTER (WHERE type = 'llm_call'),
-    count(*) FILTER (WHERE type IN ('tool_call', 'mcp')),
+    count(*) FILTER (WHERE type = 'tool_call'),
     coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), sum(cost_usd),
     coalesce(list_distinct(list(coalesce(response_model, request_model)) FILTER (WHERE coalesce(response_model, request_model) IS NOT NULL)), [])
   FROM wal_batch GROUP BY project_id, trace_id

@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Database } from '../../store/index.js';
 import { getTrace, listTraces } from '../../analysis/traces.js';
 import { notFound } from '../../errors.js';
 import { qEnum, qInt, qs, qTimeUs } from '../query.js';
@@ -7,7 +8,7 @@ import { qEnum, qInt, qs, qTimeUs } from '../query.js';
 export const DEFAULT_PROJECT = 'default';
 
 /** GET /api/traces (filters + pagination) and GET /api/traces/:traceId. */
-export function mountTraces(router: Router, conn: () => DuckDBConnection): void {
+export function mountTraces(router: Router, conn: () => DuckDBConnection, db: Database): void {
   router.get('/api/traces', async (ctx) => {
     const limit = qInt(ctx, 'limit', 50, 1, 1000);
     const offset = qInt(ctx, 'offset', 0, 0, 10_000_000);
@@ -28,7 +29,7 @@ export function mountTraces(router: Router, conn: () => DuckDBConnection): void 
 
   router.get('/api/traces/:traceId', async (ctx) => {
     const projectId = qs(ctx, 'projectId', 'project_id') ?? DEFAULT_PROJECT;
-    const trace = await getTrace(conn(), projectId, ctx.params.traceId);
+    const trace = await db.withSnapshot((snapshot) => getTrace(snapshot, projectId, ctx.params.traceId));
     if (!trace) throw notFound(`trace ${ctx.params.traceId} not found`);
     ctx.body = trace;
   });

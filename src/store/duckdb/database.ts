@@ -52,6 +52,25 @@ export class Database {
     return new Database(instance, writer, reader, file, version);
   }
 
+  /**
+   * Runs reads that must agree with each other (a trace's summary and its
+   * spans) in one snapshot, on a connection of their own so the transaction
+   * never interleaves with other requests on the shared reader.
+   */
+  async withSnapshot<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    const conn = await this.instance.connect();
+    try {
+      await conn.run('BEGIN TRANSACTION');
+      try {
+        return await fn(conn);
+      } finally {
+        await conn.run('ROLLBACK').catch(() => {});
+      }
+    } finally {
+      conn.closeSync();
+    }
+  }
+
   /** Checkpoints and closes; safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
