@@ -112,6 +112,34 @@ async function main() {
       if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
     });
 
+    // Ack latency of an SDK-sized batch (10 spans, one request at a time): decode, fsync, answer.
+    const small = Array.from({ length: 200 }, (_, i) => Buffer.from(ProtobufTraceSerializer.serializeRequest(buildSpans(1, 50_000 + i))!));
+    const smallLat: number[] = [];
+    for (const body of small) {
+      const t = performance.now();
+      const res = await fetch(`${server.httpUrl}/v1/traces`, { method: 'POST', body, headers: { 'content-type': 'application/x-protobuf' } });
+      await res.arrayBuffer();
+      smallLat.push(performance.now() - t);
+    }
+    smallLat.sort((a, b) => a - b);
+    console.log(`${'ack, 10-span request'.padEnd(28)} p50 ${pct(smallLat, 50).toFixed(1)} ms  p99 ${pct(smallLat, 99).toFixed(1)} ms  (one in flight, includes the fsync)`);
+
+    // Freshness: from the ack until the trace is returned by GET /api/traces/:id.
+    const fresh: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const spans = buildSpans(1, 70_000 + i);
+      const traceId = spans[0].spanContext().traceId;
+      const res = await fetch(`${server.httpUrl}/v1/traces`, {
+        method: 'POST', body: Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!), headers: { 'content-type': 'application/x-protobuf' },
+      });
+      await res.arrayBuffer();
+      const t = performance.now();
+      while ((await fetch(`${server.httpUrl}/api/traces/${traceId}`)).status !== 200) await new Promise((r) => setTimeout(r, 10));
+      fresh.push(performance.now() - t);
+    }
+    fresh.sort((a, b) => a - b);
+    console.log(`${'ack → queryable'.padEnd(28)} p50 ${pct(fresh, 50).toFixed(0)} ms  max ${fresh[fresh.length - 1].toFixed(0)} ms  (segment age bound 500 ms)`);
+
     const client = rawTraceClient(server.grpcAddress, {
       'grpc.default_compression_algorithm': 2, 'grpc.max_send_message_length': 64 * 1024 * 1024,
     });
