@@ -59,6 +59,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
       walMaxUnloadedBytes: config.pipeline.walMaxUnloadedBytes,
       retryAfterSeconds: config.pipeline.retryAfterSeconds,
       semconv: { payloadMaxBytes: config.limits.payloadMaxBytes },
+      limits: { maxAttributeDepth: config.limits.maxAttributeDepth },
       defaultProjectId: DEFAULT_PROJECT,
     },
   );
@@ -91,7 +92,6 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     host: config.server.host,
     port: config.server.grpcPort,
     maxReceiveBytes: config.limits.grpcMaxReceiveBytes,
-    limits,
   }, log);
 
   const server = http.createServer(app.callback());

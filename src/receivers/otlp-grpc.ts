@@ -2,23 +2,21 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Pipeline } from '../pipeline/ingest.js';
 import { classify } from '../errors.js';
-import { decodeProtobuf, type DecodeLimits } from './otlp/decode.js';
 import { encodeExportResponse, encodeStatus, HealthCheckRequest, HealthCheckResponse } from './otlp/proto-root.js';
 
 export interface OtlpGrpcOptions {
   host: string;
   port: number;
   maxReceiveBytes: number;
-  limits: DecodeLimits;
 }
 
 const identity = (b: Buffer) => b;
 
 /**
  * TraceService with identity (de)serializers: grpc-js hands over the raw
- * (already gunzipped) message and the same protobufjs decoder as
- * HTTP/protobuf turns it into spans (measured-floors.md: proto-loader's
- * object conversion costs about 4x).
+ * (already gunzipped) message and the pipeline decodes it with the same wire
+ * reader as HTTP/protobuf (measured-floors.md: proto-loader's object
+ * conversion costs about 4x).
  */
 const TRACE_SERVICE: grpc.ServiceDefinition = {
   Export: {
@@ -76,8 +74,7 @@ export class OtlpGrpcReceiver {
 
   private exportTraces: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
     (async () => {
-      const decoded = decodeProtobuf(call.request, this.opts.limits);
-      const result = await this.pipeline.submitOtlp(decoded, 'otlp_grpc');
+      const result = await this.pipeline.submitOtlp(call.request, 'protobuf', 'otlp_grpc');
       callback(null, encodeExportResponse(result.rejected, result.message));
     })().catch((err) => {
       const e = classify(err);

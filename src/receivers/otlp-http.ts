@@ -3,12 +3,11 @@ import type { Context } from 'koa';
 import type { Pipeline } from '../pipeline/ingest.js';
 import { classify, LookspanError } from '../errors.js';
 import { readBody, type BodyLimits } from './body.js';
-import { decodeJson, decodeProtobuf, type DecodeLimits } from './otlp/decode.js';
 import { encodeExportResponse, encodeStatus } from './otlp/proto-root.js';
 
 export interface OtlpHttpDeps {
   pipeline: Pipeline;
-  limits: BodyLimits & DecodeLimits;
+  limits: BodyLimits;
 }
 
 /** OTLP/HTTP paths: the standard one and the langsight-compatible alias. */
@@ -55,8 +54,7 @@ async function exportTraces(ctx: Context, deps: OtlpHttpDeps): Promise<void> {
   }
   try {
     const body = await readBody(ctx.req, deps.limits);
-    const decoded = encoding === 'protobuf' ? decodeProtobuf(body, deps.limits) : decodeJson(body, deps.limits);
-    const result = await deps.pipeline.submitOtlp(decoded, encoding === 'protobuf' ? 'otlp_http_protobuf' : 'otlp_http_json');
+    const result = await deps.pipeline.submitOtlp(body, encoding, encoding === 'protobuf' ? 'otlp_http_protobuf' : 'otlp_http_json');
     ctx.status = 200;
     if (encoding === 'protobuf') {
       ctx.type = 'application/x-protobuf';

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Pipeline } from '../../pipeline/ingest.js';
 import type { Store } from '../../store/index.js';
-import type { SpanRecord } from '../../model/span-record.js';
+import type { SpanDigest } from '../../pipeline/normalize.js';
 import type { HttpMetrics } from '../http-metrics.js';
 
 /** LLM usage totals by provider/model, fed by accepted spans. Label sets are bounded by `maxSeries`. */
@@ -11,11 +11,11 @@ export class UsageCounters {
   readonly byType = new Map<string, number>();
   constructor(private readonly maxSeries = 2000) {}
 
-  observe = (records: readonly SpanRecord[]): void => {
-    for (const r of records) {
+  observe = (spans: readonly SpanDigest[]): void => {
+    for (const r of spans) {
       this.byType.set(r.type, (this.byType.get(r.type) ?? 0) + 1);
       if (r.input_tokens == null && r.output_tokens == null && r.cost_usd == null) continue;
-      const model = r.response_model ?? r.request_model ?? 'unknown';
+      const model = r.model ?? 'unknown';
       const base = `${r.provider ?? 'unknown'}\u0000${model}`;
       if (this.cost.size >= this.maxSeries && !this.cost.has(base)) continue;
       if (r.input_tokens) this.add(this.tokens, `${base}\u0000input`, r.input_tokens);

@@ -1,0 +1,106 @@
+import type { SemanticSpan, SemconvOptions } from '../semconv/index.js';
+import { toSemanticSpan } from '../semconv/index.js';
+import type { CostModel } from '../enrich/cost.js';
+import type { SpanRecord } from '../model/span-record.js';
+import { decodeJson, decodeProtobuf, type DecodeLimits } from '../receivers/otlp/decode.js';
+
+/** How an OTLP body is encoded on the wire. */
+export type OtlpEncoding = 'protobuf' | 'json';
+
+/** The few fields of an accepted span that downstream consumers (metrics, live views) need. */
+export interface SpanDigest {
+  project_id: string;
+  trace_id: string;
+  span_id: string;
+  name: string;
+  type: SpanRecord['type'];
+  status: SpanRecord['status'];
+  service_name: string | null;
+  session_id: string | null;
+  provider: string | null;
+  model: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cost_usd: number | null;
+}
+
+/** One request turned into WAL bytes: what the durable append and the response need. */
+export interface NormalizedBatch {
+  /** NDJSON, one line per accepted span. */
+  wal: Buffer;
+  spans: number;
+  rejected: number;
+  rejectMessages: string[];
+  digests: SpanDigest[];
+}
+
+export interface NormalizeContext {
+  limits: DecodeLimits;
+  semconv: SemconvOptions;
+  project: string;
+  costs: CostModel;
+}
+
+/**
+ * NDJSON lines into one exact-size Buffer. Measured: joining 1000 ~2 KB lines
+ * and encoding the joined string cost ~20 µs per span (flattening the cons
+ * string); writing each line in place costs ~5.
+ */
+function encodeLines(lines: string[]): Buffer {
+  let size = lines.length;
+  for (const l of lines) size += Buffer.byteLength(l, 'utf8');
+  const buf = Buffer.allocUnsafe(size);
+  let offset = 0;
+  for (const l of lines) {
+    offset += buf.write(l, offset, 'utf8');
+    buf[offset++] = 0x0a;
+  }
+  return buf;
+}
+
+/** Prices semantic spans, completes them into SpanRecords and serializes them as WAL lines. */
+export function encodeSpans(spans: Array<SemanticSpan & { project_id?: string | null }>, project: string, costs: CostModel): { wal: Buffer; digests: SpanDigest[] } {
+  const lines = new Array<string>(spans.length);
+  const digests = new Array<SpanDigest>(spans.length);
+  // Every span of a ResourceSpans shares one resource object (often 1-2 KB
+  // once a collector adds k8s attributes): serialize it once per request.
+  const resourceJson = new Map<object, string>();
+  for (let i = 0; i < spans.length; i++) {
+    // Completed in place rather than copied: a 45-field spread per span was a
+    // measurable share of the ingest hot path. JSON.stringify drops the
+    // undefined `reported_cost_usd`, so the WAL line has exactly the columns.
+    const rec = spans[i] as Omit<SemanticSpan, 'reported_cost_usd'> & SpanRecord & { reported_cost_usd?: number | null };
+    const cost = costs.price(spans[i]);
+    rec.project_id = rec.project_id || project;
+    rec.cost_usd = cost.cost_usd;
+    rec.cost_source = cost.cost_source;
+    rec.reported_cost_usd = undefined;
+    const resource = rec.resource;
+    let rj = resourceJson.get(resource);
+    if (rj === undefined) {
+      rj = JSON.stringify(resource);
+      resourceJson.set(resource, rj);
+    }
+    (rec as { resource?: unknown }).resource = undefined;
+    const line = JSON.stringify(rec);
+    rec.resource = resource;
+    lines[i] = line.slice(0, -1) + ',"resource":' + rj + '}';
+    digests[i] = {
+      project_id: rec.project_id, trace_id: rec.trace_id, span_id: rec.span_id, name: rec.name, type: rec.type,
+      status: rec.status, service_name: rec.service_name, session_id: rec.session_id, provider: rec.provider,
+      model: rec.response_model ?? rec.request_model, input_tokens: rec.input_tokens, output_tokens: rec.output_tokens,
+      cost_usd: rec.cost_usd,
+    };
+  }
+  return { wal: encodeLines(lines), digests };
+}
+
+/** Decodes an OTLP body and turns its valid spans into WAL bytes (pure; runs inline or in a worker). */
+export function normalizeOtlp(body: Buffer, encoding: OtlpEncoding, ctx: NormalizeContext): NormalizedBatch {
+  const decoded = encoding === 'protobuf' ? decodeProtobuf(body, ctx.limits) : decodeJson(body, ctx.limits);
+  const n = decoded.spans.length;
+  const spans = new Array<SemanticSpan>(n);
+  for (let i = 0; i < n; i++) spans[i] = toSemanticSpan(decoded.spans[i], ctx.semconv);
+  const { wal, digests } = n > 0 ? encodeSpans(spans, ctx.project, ctx.costs) : { wal: Buffer.alloc(0), digests: [] };
+  return { wal, spans: n, rejected: decoded.rejected, rejectMessages: decoded.rejectMessages, digests };
+}
