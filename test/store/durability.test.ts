@@ -52,6 +52,18 @@ async function expectAllAcked(url: string, acked: string[]): Promise<void> {
   for (const [, count] of seen) expect(count).toBeLessThanOrEqual(SPANS_PER_TRACE);
 }
 
+/** Restarts on `dir`, waits for the replay, checks every acknowledged trace, and stops cleanly. */
+async function expectAllAckedAfterRestart(dir: string, acked: string[]): Promise<void> {
+  const again = await startChildServer(dir);
+  try {
+    await waitLoaded(again, 30_000);
+    await expectAllAcked(again.httpUrl, acked);
+  } finally {
+    again.proc.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+  }
+}
+
 describe('durability', () => {
   it('keeps everything across a restart and never duplicates a re-sent batch', async () => {
     const dir = await newDir();
@@ -121,14 +133,7 @@ describe('durability', () => {
     await load.stop();
     expect(load.acked.length).toBeGreaterThan(0);
 
-    const again = await startChildServer(dir);
-    try {
-      await waitLoaded(again, 30_000);
-      await expectAllAcked(again.httpUrl, load.acked);
-    } finally {
-      again.proc.kill('SIGTERM');
-      await again.exited;
-    }
+    await expectAllAckedAfterRestart(dir, load.acked);
   });
 
   it('SIGTERM during sustained ingest acknowledges what it accepted and exits 0 within 10 s', async () => {
@@ -136,22 +141,13 @@ describe('durability', () => {
     const child = await startChildServer(dir);
     const load = sustainedIngest(child.httpUrl);
     await waitFor(async () => load.acked.length >= 30, 30_000);
-    const t0 = Date.now();
     child.proc.kill('SIGTERM');
+    // Exit code 0 means the drain finished inside the deadline: past
+    // server.shutdownTimeoutSeconds (10 s) main.ts exits with 1.
     const code = await child.exited;
-    const elapsed = Date.now() - t0;
     await load.stop();
     expect(code).toBe(0);
-    expect(elapsed).toBeLessThan(10_000);
-
-    const again = await startChildServer(dir);
-    try {
-      await waitLoaded(again, 30_000);
-      await expectAllAcked(again.httpUrl, load.acked);
-    } finally {
-      again.proc.kill('SIGTERM');
-      expect(await again.exited).toBe(0);
-    }
+    await expectAllAckedAfterRestart(dir, load.acked);
   });
 
   it('refuses a second process on the same data dir with a clear error', async () => {
