@@ -2,12 +2,13 @@ import type Router from '@koa/router';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Database } from '../../store/index.js';
 import { getTrace, listTraces } from '../../analysis/traces.js';
+import { listSpans } from '../../analysis/spans.js';
 import { notFound } from '../../errors.js';
 import { qEnum, qInt, qs, qTimeUs } from '../query.js';
 
 export const DEFAULT_PROJECT = 'default';
 
-/** GET /api/traces (filters + pagination) and GET /api/traces/:traceId. */
+/** GET /api/traces (filters + pagination), GET /api/traces/spans (langsight span query) and GET /api/traces/:traceId. */
 export function mountTraces(router: Router, conn: () => DuckDBConnection, db: Database): void {
   router.get('/api/traces', async (ctx) => {
     const limit = qInt(ctx, 'limit', 50, 1, 1000);
@@ -25,6 +26,25 @@ export function mountTraces(router: Router, conn: () => DuckDBConnection, db: Da
       offset,
     });
     ctx.body = { traces, total, limit, offset };
+  });
+
+  // Registered before /api/traces/:traceId, which would otherwise take "spans" for a trace id.
+  router.get('/api/traces/spans', async (ctx) => {
+    const limit = qInt(ctx, 'limit', 100, 1, 1000);
+    const offset = qInt(ctx, 'offset', 0, 0, 10_000_000);
+    const { spans, total } = await listSpans(conn(), {
+      projectId: qs(ctx, 'project_id', 'projectId') ?? DEFAULT_PROJECT,
+      serverName: qs(ctx, 'server_name', 'server'),
+      toolName: qs(ctx, 'tool_name', 'tool'),
+      sessionId: qs(ctx, 'session_id', 'sessionId'),
+      agentName: qs(ctx, 'agent_name', 'agent'),
+      status: qEnum(ctx, 'status', ['success', 'error'] as const),
+      fromUs: qTimeUs(ctx, 'from', 'since', 'start'),
+      toUs: qTimeUs(ctx, 'to', 'until', 'end'),
+      limit,
+      offset,
+    });
+    ctx.body = { spans, total, limit, offset };
   });
 
   router.get('/api/traces/:traceId', async (ctx) => {
