@@ -1,7 +1,10 @@
 import type { AttrValue, SpanType } from '../model/span-record.js';
 import { type ConventionFields, F_LANGFUSE, type SpanView, type Usage, jsonText, str } from './fields.js';
 
-/** `LangfuseOtelSpanAttributes` values (@langfuse/core 5.11); not installed, so spelled here. */
+/**
+ * `LangfuseOtelSpanAttributes` values (@langfuse/core 5.11, a dev dependency
+ * for the conformance test only), spelled here so the runtime does not need it.
+ */
 const K = {
   type: 'langfuse.observation.type',
   level: 'langfuse.observation.level',
@@ -67,11 +70,30 @@ export function fromLangfuse(v: SpanView): ConventionFields | null {
     user_id: compatUser ?? str(a.get(K.userId)),
     agent_name: type === 'agent' ? input.name : null,
     tool_name: type === 'tool_call' ? input.name : null,
-    input: jsonText(a.get(K.obsInput)) ?? jsonText(a.get(K.traceInput)),
-    output: jsonText(a.get(K.obsOutput)) ?? jsonText(a.get(K.traceOutput)),
+    input: payloadJson(a.get(K.obsInput)) ?? payloadJson(a.get(K.traceInput)),
+    output: payloadJson(a.get(K.obsOutput)) ?? payloadJson(a.get(K.traceOutput)),
     status: isError ? 'error' : null,
     status_message: isError ? str(a.get(K.statusMessage)) : null,
   };
+}
+
+/**
+ * The SDK JSON-encodes objects, arrays and numbers but sends a string input or
+ * output as it is, so a string that is not JSON text is a plain string and is
+ * JSON-encoded here (as Langfuse's own server reads it). Object- and
+ * array-shaped text is taken as JSON without a full parse.
+ */
+function payloadJson(v: AttrValue | undefined): string | null {
+  if (typeof v !== 'string' || v.length === 0) return jsonText(v);
+  const first = v[0];
+  const last = v[v.length - 1];
+  if ((first === '{' && last === '}') || (first === '[' && last === ']')) return v;
+  try {
+    JSON.parse(v);
+    return v;
+  } catch {
+    return JSON.stringify(v);
+  }
 }
 
 function parseMap(v: AttrValue | undefined): Record<string, unknown> | null {
@@ -94,28 +116,32 @@ function num(m: Record<string, unknown>, ...keys: string[]): number | null {
 }
 
 /**
- * Langfuse-style maps (`input`, `output`, `input_cache_read`, …) count input
- * without the cached part (Langfuse adds every `input*` key up), so the cached
- * counts are added back to match the OTel meaning of input tokens. An OpenAI
- * usage object (`prompt_tokens`, which includes cached) is taken as it is.
+ * Langfuse treats every top-level key as its own bucket, so `input` (or an
+ * Anthropic usage object's `input_tokens`) excludes the top-level cache counts
+ * (`input_cache_read`, `cache_read_input_tokens`, …), which are added back to
+ * match the OTel meaning of input tokens. OpenAI usage objects — Chat
+ * Completions (`prompt_tokens`, `prompt_tokens_details`) and Responses
+ * (`input_tokens`, `input_tokens_details`) — nest the cached count, which
+ * their input already includes; the SDK's own typed `OpenAiUsage`
+ * (`promptTokens`, `completionTokens`) has no cache count.
  */
 function usageDetails(v: AttrValue | undefined): Usage | null {
   const m = parseMap(v);
   if (m === null) return null;
-  const promptDetails = parseMap(m['prompt_tokens_details'] as AttrValue) ?? {};
-  const completionDetails = parseMap(m['completion_tokens_details'] as AttrValue) ?? {};
-  const cacheRead = num(m, 'input_cache_read', 'input_cached_tokens', 'cache_read_input_tokens') ?? num(promptDetails, 'cached_tokens');
-  const cacheWrite = num(m, 'input_cache_creation', 'input_cache_write', 'cache_creation_input_tokens');
-  const reasoning = num(m, 'output_reasoning', 'output_reasoning_tokens', 'reasoning_tokens') ??
-    num(completionDetails, 'reasoning_tokens');
-  let input = num(m, 'prompt_tokens', 'input_tokens');
+  const inDetails = parseMap(m['prompt_tokens_details'] as AttrValue) ?? parseMap(m['input_tokens_details'] as AttrValue) ?? {};
+  const outDetails = parseMap(m['completion_tokens_details'] as AttrValue) ?? parseMap(m['output_tokens_details'] as AttrValue) ?? {};
+  const topRead = num(m, 'input_cache_read', 'input_cached_tokens', 'cache_read_input_tokens');
+  const topWrite = num(m, 'input_cache_creation', 'input_cache_write', 'cache_creation_input_tokens');
+  const cacheRead = topRead ?? num(inDetails, 'cached_tokens');
+  const reasoning = num(m, 'output_reasoning', 'output_reasoning_tokens', 'reasoning_tokens') ?? num(outDetails, 'reasoning_tokens');
+  let input = num(m, 'prompt_tokens', 'promptTokens');
   if (input === null) {
-    const uncached = num(m, 'input');
-    if (uncached !== null) input = uncached + (cacheRead ?? 0) + (cacheWrite ?? 0);
+    const own = num(m, 'input', 'input_tokens');
+    if (own !== null) input = own + (topRead ?? 0) + (topWrite ?? 0);
   }
-  const output = num(m, 'output', 'completion_tokens', 'output_tokens');
+  const output = num(m, 'output', 'completion_tokens', 'output_tokens', 'completionTokens');
   if (input === null && output === null) return null;
-  return { input_tokens: input, output_tokens: output, cache_read_tokens: cacheRead, cache_write_tokens: cacheWrite, reasoning_tokens: reasoning };
+  return { input_tokens: input, output_tokens: output, cache_read_tokens: cacheRead, cache_write_tokens: topWrite, reasoning_tokens: reasoning };
 }
 
 /** `total` when present, else the sum of the parts (USD). */
