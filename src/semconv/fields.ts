@@ -117,11 +117,27 @@ export function first(v: AttrValue | undefined): string | null {
   return str(v);
 }
 
-/** Attribute value as JSON text: strings are assumed to be JSON or plain text and kept as is. */
+/**
+ * Attribute value as JSON text, the form of the `input`/`output` columns.
+ * Emitters send payloads as JSON text or as plain text (a Langfuse string
+ * input, a tool returning prose): object- and array-shaped text is taken as
+ * JSON without a full parse (a parse per chat payload was measurable on the
+ * ingest path), other text is kept when it parses (`42`, `"x"`, `true`) and
+ * JSON-encoded otherwise, so plain text never lands as invalid JSON.
+ */
 export function jsonText(v: AttrValue | undefined): string | null {
   if (v === undefined || v === null) return null;
-  if (typeof v === 'string') return v.length > 0 ? v : null;
-  return JSON.stringify(v);
+  if (typeof v !== 'string') return JSON.stringify(v);
+  if (v.length === 0) return null;
+  const first = v.charCodeAt(0);
+  const last = v.charCodeAt(v.length - 1);
+  if ((first === 0x7b && last === 0x7d) || (first === 0x5b && last === 0x5d)) return v;
+  try {
+    JSON.parse(v);
+    return v;
+  } catch {
+    return JSON.stringify(v);
+  }
 }
 
 export function usageOf(

@@ -70,30 +70,11 @@ export function fromLangfuse(v: SpanView): ConventionFields | null {
     user_id: compatUser ?? str(a.get(K.userId)),
     agent_name: type === 'agent' ? input.name : null,
     tool_name: type === 'tool_call' ? input.name : null,
-    input: payloadJson(a.get(K.obsInput)) ?? payloadJson(a.get(K.traceInput)),
-    output: payloadJson(a.get(K.obsOutput)) ?? payloadJson(a.get(K.traceOutput)),
+    input: jsonText(a.get(K.obsInput)) ?? jsonText(a.get(K.traceInput)),
+    output: jsonText(a.get(K.obsOutput)) ?? jsonText(a.get(K.traceOutput)),
     status: isError ? 'error' : null,
     status_message: isError ? str(a.get(K.statusMessage)) : null,
   };
-}
-
-/**
- * The SDK JSON-encodes objects, arrays and numbers but sends a string input or
- * output as it is, so a string that is not JSON text is a plain string and is
- * JSON-encoded here (as Langfuse's own server reads it). Object- and
- * array-shaped text is taken as JSON without a full parse.
- */
-function payloadJson(v: AttrValue | undefined): string | null {
-  if (typeof v !== 'string' || v.length === 0) return jsonText(v);
-  const first = v[0];
-  const last = v[v.length - 1];
-  if ((first === '{' && last === '}') || (first === '[' && last === ']')) return v;
-  try {
-    JSON.parse(v);
-    return v;
-  } catch {
-    return JSON.stringify(v);
-  }
 }
 
 function parseMap(v: AttrValue | undefined): Record<string, unknown> | null {
