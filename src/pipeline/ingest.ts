@@ -1,6 +1,10 @@
 import type { SemanticSpan, SemconvOptions } from '../semconv/index.js';
 import type { CostModel } from '../enrich/cost.js';
 import type { DecodeLimits } from '../receivers/otlp/decode.js';
+import type { IngestPayload } from '../receivers/native/ingest-payload.js';
+import type { ToolCallSpan } from '../receivers/native/tool-call-spans.js';
+import { fromIngestSpan } from '../semconv/native/ingest-span.js';
+import { fromToolCallSpan } from '../semconv/native/tool-call-span.js';
 import { overloaded, unavailable } from '../errors.js';
 import { IngestCounters } from './counters.js';
 import { encodeSpans, normalizeOtlp, type NormalizedBatch, type NormalizeContext, type OtlpEncoding, type SpanDigest } from './normalize.js';
@@ -82,8 +86,19 @@ export class Pipeline {
     return { accepted: batch.spans, rejected: batch.rejected, message };
   }
 
-  /** Ingests spans already in normalized form (native JSON APIs). */
-  async submitSemantic(spans: Array<SemanticSpan & { project_id?: string | null }>, receiver: string): Promise<IngestResult> {
+  /** Ingests a validated native IngestPayload (POST /api/ingest). */
+  submitIngestPayload(payload: IngestPayload, receiver: string): Promise<IngestResult> {
+    const max = this.opts.semconv.payloadMaxBytes;
+    return this.submitSemantic(payload.spans.map((s) => fromIngestSpan(s, payload.projectId, max)), receiver);
+  }
+
+  /** Ingests validated ToolCallSpans (POST /api/traces/spans). */
+  submitToolCallSpans(spans: ToolCallSpan[], receiver: string): Promise<IngestResult> {
+    const max = this.opts.semconv.payloadMaxBytes;
+    return this.submitSemantic(spans.map((s) => fromToolCallSpan(s, max)), receiver);
+  }
+
+  private async submitSemantic(spans: Array<SemanticSpan & { project_id?: string | null }>, receiver: string): Promise<IngestResult> {
     const n = spans.length;
     this.counters.received(receiver, n);
     if (n === 0) return { accepted: 0, rejected: 0, message: '' };

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import type { SemanticSpan } from '../../semconv/index.js';
 import { invalid } from '../../errors.js';
-import { asAttributes, blankSemanticSpan, payloadText, toMicros } from './semantic.js';
+import { toMicros } from './time.js';
 import { parseOrThrow } from './validate.js';
 
 const timestamp = z.union([z.iso.datetime({ offset: true, local: false }), z.number().nonnegative()]);
@@ -57,46 +56,10 @@ const ingestPayload = z.object({
 
 export type IngestPayload = z.infer<typeof ingestPayload>;
 
-/** Validates an IngestPayload body and converts it into semantic spans. */
-export function parseIngestPayload(body: unknown, payloadMaxBytes: number): Array<SemanticSpan & { project_id?: string }> {
+export type IngestSpan = IngestPayload['spans'][number];
+
+/** Validates an IngestPayload body; a 400 lists every bad field with its path. */
+export function parseIngestPayload(body: unknown): IngestPayload {
   if (Array.isArray(body)) throw invalid('IngestPayload must be an object with a "spans" array');
-  const payload = parseOrThrow(ingestPayload, body, 'IngestPayload');
-  return payload.spans.map((s) => {
-    const start = toMicros(s.startedAt);
-    const end = s.endedAt == null ? start : toMicros(s.endedAt);
-    const span = blankSemanticSpan(s.traceId, s.spanId, s.name, start, end);
-    const errorMessage = typeof s.error === 'string' ? s.error : s.error?.message ?? null;
-    const u = s.usage;
-    Object.assign(span, {
-      parent_span_id: s.parentSpanId ?? null,
-      type: s.type,
-      status: s.status,
-      status_message: s.statusMessage ?? errorMessage,
-      error_type: typeof s.error === 'object' && s.error ? s.error.type ?? null : null,
-      framework: s.framework ?? 'custom',
-      service_name: s.serviceName ?? null,
-      provider: s.provider ?? null,
-      operation: s.operation ?? null,
-      request_model: s.model ?? null,
-      response_model: s.responseModel ?? null,
-      agent_name: s.agentName ?? s.agentId ?? null,
-      session_id: s.sessionId ?? null,
-      user_id: s.userId ?? null,
-      tool_name: s.toolName ?? null,
-      tool_call_id: s.toolCallId ?? null,
-      server_name: s.serverName ?? null,
-      finish_reason: s.finishReason ?? null,
-      input_tokens: u?.inputTokens ?? null,
-      output_tokens: u?.outputTokens ?? null,
-      cache_read_tokens: u?.cacheReadTokens ?? null,
-      cache_write_tokens: u?.cacheWriteTokens ?? null,
-      reasoning_tokens: u?.reasoningTokens ?? null,
-      // The contract: costUsd 0 means "compute it server-side".
-      reported_cost_usd: u?.costUsd ? u.costUsd : null,
-      input: payloadText(s.input, payloadMaxBytes),
-      output: payloadText(s.output, payloadMaxBytes),
-      attributes: asAttributes({ ...(s.attributes ?? {}), ...(s.agentId ? { 'lookspan.agent.id': s.agentId } : {}) }),
-    } satisfies Partial<SemanticSpan>);
-    return payload.projectId ? { ...span, project_id: payload.projectId } : span;
-  });
+  return parseOrThrow(ingestPayload, body, 'IngestPayload');
 }

@@ -8,7 +8,7 @@ import { parseJsonBody } from './validate.js';
 
 export interface NativeDeps {
   pipeline: Pipeline;
-  limits: BodyLimits & { payloadMaxBytes: number };
+  limits: BodyLimits;
 }
 
 function requireJson(type: string): void {
@@ -17,18 +17,22 @@ function requireJson(type: string): void {
   }
 }
 
-/** Mounts the native JSON ingest routes; errors propagate to the API's error middleware. */
+/**
+ * Mounts the native JSON ingest routes: the receiver validates field by
+ * field; mapping to the normalized span is semconv's (src/semconv/native/).
+ * Errors propagate to the API's error middleware.
+ */
 export function mountNativeIngest(router: Router, deps: NativeDeps): void {
   router.post('/api/ingest', async (ctx) => {
     requireJson(ctx.get('content-type'));
-    const spans = parseIngestPayload(parseJsonBody(await readBody(ctx.req, deps.limits)), deps.limits.payloadMaxBytes);
-    const result = await deps.pipeline.submitSemantic(spans, 'native_ingest');
+    const payload = parseIngestPayload(parseJsonBody(await readBody(ctx.req, deps.limits)));
+    const result = await deps.pipeline.submitIngestPayload(payload, 'native_ingest');
     ctx.body = { accepted: result.accepted, rejected: result.rejected };
   });
   router.post('/api/traces/spans', async (ctx) => {
     requireJson(ctx.get('content-type'));
-    const spans = parseToolCallSpans(parseJsonBody(await readBody(ctx.req, deps.limits)), deps.limits.payloadMaxBytes);
-    const result = await deps.pipeline.submitSemantic(spans, 'native_tool_spans');
+    const spans = parseToolCallSpans(parseJsonBody(await readBody(ctx.req, deps.limits)));
+    const result = await deps.pipeline.submitToolCallSpans(spans, 'native_tool_spans');
     ctx.status = 202;
     ctx.body = { accepted: result.accepted, rejected: result.rejected };
   });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { SemanticSpan } from '../../semconv/index.js';
-import { capPayload } from '../../semconv/payload.js';
+import type { SemanticSpan } from '../index.js';
+import { capPayload } from '../payload.js';
+import { jsonText } from '../fields.js';
 import type { Attributes, AttrValue } from '../../model/span-record.js';
 
 /** A SemanticSpan with every optional field unknown; native receivers fill in what they were told. */
@@ -18,20 +19,10 @@ export function blankSemanticSpan(traceId: string, spanId: string, name: string,
   };
 }
 
-/** Any JSON value as payload text (strings kept as sent), capped and marked when cut. */
+/** Any JSON value as payload text (by the same rule as attribute payloads), capped and marked when cut. */
 export function payloadText(v: unknown, maxBytes: number): string | null {
   if (v === undefined || v === null) return null;
-  return capPayload(typeof v === 'string' ? v : JSON.stringify(v), maxBytes);
-}
-
-/** Microseconds since the epoch from an ISO 8601 string or epoch milliseconds. */
-export function toMicros(v: string | number): number {
-  if (typeof v === 'number') return Math.round(v * 1000);
-  const ms = Date.parse(v);
-  // Keep sub-millisecond digits that Date drops.
-  const frac = /\.(\d{4,6})/.exec(v);
-  const extra = frac ? Number(frac[1].slice(3).padEnd(3, '0')) : 0;
-  return ms * 1000 + extra;
+  return capPayload(jsonText(v as AttrValue), maxBytes);
 }
 
 /** A stable id for a span sent without one, so a re-sent batch still deduplicates. */
