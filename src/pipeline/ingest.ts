@@ -2,6 +2,7 @@ import type { SemanticSpan, SemconvOptions } from '../semconv/index.js';
 import type { CostModel } from '../enrich/cost.js';
 import type { DecodeLimits } from '../receivers/otlp/decode.js';
 import type { IngestPayload } from '../receivers/native/ingest-payload.js';
+import type { IngestResult, SpanSink } from '../receivers/sink.js';
 import type { ToolCallSpan } from '../receivers/native/tool-call-spans.js';
 import { fromIngestSpan } from '../semconv/native/ingest-span.js';
 import { fromToolCallSpan } from '../semconv/native/tool-call-span.js';
@@ -27,12 +28,7 @@ export interface PipelineOptions {
   defaultProjectId: string;
 }
 
-export interface IngestResult {
-  accepted: number;
-  rejected: number;
-  /** Why spans were rejected (OTLP partial_success.error_message). */
-  message: string;
-}
+export type { IngestResult } from '../receivers/sink.js';
 
 /** Hook for consumers downstream of durability (live updates, metrics); called after the fsync. */
 export type AcceptedListener = (spans: readonly SpanDigest[]) => void;
@@ -44,7 +40,7 @@ export type AcceptedListener = (spans: readonly SpanDigest[]) => void;
  * with a retry hint instead of dropping anything. A request resolves only
  * after its rows are durable.
  */
-export class Pipeline {
+export class Pipeline implements SpanSink {
   readonly counters = new IngestCounters();
   private inFlightSpans = 0;
   private listeners: AcceptedListener[] = [];

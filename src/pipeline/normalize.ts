@@ -4,8 +4,9 @@ import type { CostModel } from '../enrich/cost.js';
 import type { SpanRecord } from '../model/span-record.js';
 import { decodeJson, decodeProtobuf, type DecodeLimits } from '../receivers/otlp/decode.js';
 
-/** How an OTLP body is encoded on the wire. */
-export type OtlpEncoding = 'protobuf' | 'json';
+import type { OtlpEncoding } from '../receivers/sink.js';
+
+export type { OtlpEncoding };
 
 /** The few fields of an accepted span that downstream consumers (metrics, live views) need. */
 export interface SpanDigest {

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { Pipeline } from '../pipeline/ingest.js';
+import type { SpanSink } from './sink.js';
 import { classify } from '../errors.js';
 import { encodeExportResponse, encodeStatus, HealthCheckRequest, HealthCheckResponse } from './otlp/proto-root.js';
 
@@ -63,7 +63,7 @@ export class OtlpGrpcReceiver {
   private serving = false;
   boundPort = 0;
 
-  constructor(private readonly pipeline: Pipeline, private readonly opts: OtlpGrpcOptions, private readonly log: Logger) {
+  constructor(private readonly pipeline: SpanSink, private readonly opts: OtlpGrpcOptions, private readonly log: Logger) {
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': opts.maxReceiveBytes,
       'grpc.max_send_message_length': 4 * 1024 * 1024,

@@ -1,12 +1,12 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import type { Pipeline } from '../pipeline/ingest.js';
+import type { SpanSink } from './sink.js';
 import { classify, LookspanError } from '../errors.js';
 import { readBody, type BodyLimits } from './body.js';
 import { encodeExportResponse, encodeStatus } from './otlp/proto-root.js';
 
 export interface OtlpHttpDeps {
-  pipeline: Pipeline;
+  pipeline: SpanSink;
   limits: BodyLimits;
 }
 

@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import type { Pipeline } from '../../pipeline/ingest.js';
+import type { SpanSink } from '../sink.js';
 import { LookspanError } from '../../errors.js';
 import { readBody, type BodyLimits } from '../body.js';
 import { parseIngestPayload } from './ingest-payload.js';
@@ -7,7 +7,7 @@ import { parseToolCallSpans } from './tool-call-spans.js';
 import { parseJsonBody } from './validate.js';
 
 export interface NativeDeps {
-  pipeline: Pipeline;
+  pipeline: SpanSink;
   limits: BodyLimits;
 }
 

@@ -1,0 +1,24 @@
+import type { IngestPayload } from './native/ingest-payload.js';
+import type { ToolCallSpan } from './native/tool-call-spans.js';
+
+/** What one request's ingest came to: spans accepted, and those refused individually. */
+export interface IngestResult {
+  accepted: number;
+  rejected: number;
+  /** Why spans were rejected (OTLP partial_success.error_message). */
+  message: string;
+}
+
+/** How an OTLP body is encoded on the wire. */
+export type OtlpEncoding = 'protobuf' | 'json';
+
+/**
+ * What receivers hand requests to (the pipeline, wired in the composition
+ * root). Each call resolves once the spans are durable, or rejects with a
+ * classified error the receiver maps to its protocol.
+ */
+export interface SpanSink {
+  submitOtlp(body: Buffer, encoding: OtlpEncoding, receiver: string): Promise<IngestResult>;
+  submitIngestPayload(payload: IngestPayload, receiver: string): Promise<IngestResult>;
+  submitToolCallSpans(spans: ToolCallSpan[], receiver: string): Promise<IngestResult>;
+}
