@@ -3,7 +3,6 @@ import { toSemanticSpan } from '../semconv/index.js';
 import type { CostModel } from '../enrich/cost.js';
 import type { SpanRecord } from '../model/span-record.js';
 import { decodeJson, decodeProtobuf, type DecodeLimits } from '../receivers/otlp/decode.js';
-
 import type { OtlpEncoding } from '../receivers/sink.js';
 
 export type { OtlpEncoding };
