@@ -27,3 +27,33 @@ export function parseJsonColumn(v: unknown): unknown {
     return v;
   }
 }
+
+/**
+ * A WHERE clause built from optional filters with positional parameters
+ * only: `add('x = ?', v)` appends a condition when `v` is defined.
+ */
+export class Where {
+  private readonly clauses: string[] = [];
+  readonly params: DuckDBValue[] = [];
+
+  constructor(first: string, value: DuckDBValue) {
+    this.add(first, value);
+  }
+
+  add(clause: string, value: DuckDBValue | undefined): this {
+    if (value === undefined || value === '') return this;
+    this.params.push(value);
+    this.clauses.push(clause.replace('?', `$${this.params.length}`));
+    return this;
+  }
+
+  /** A condition without a parameter (a constant written by us). */
+  raw(clause: string): this {
+    this.clauses.push(clause);
+    return this;
+  }
+
+  get sql(): string {
+    return this.clauses.join(' AND ');
+  }
+}

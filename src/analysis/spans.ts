@@ -1,5 +1,5 @@
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { isoSql, queryRows } from './rows.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { isoSql, queryRows, Where } from './rows.js';
 
 export interface SpanFilter {
   projectId: string;
@@ -39,21 +39,17 @@ export interface ToolCallSpanView {
 
 /** Spans filtered by server, tool, session, agent, status and time, newest first, with the total ignoring limit/offset. */
 export async function listSpans(conn: DuckDBConnection, f: SpanFilter): Promise<{ spans: ToolCallSpanView[]; total: number }> {
-  const clauses = ['project_id = $1'];
-  const params: DuckDBValue[] = [f.projectId];
-  const add = (clause: string, value: DuckDBValue) => {
-    params.push(value);
-    clauses.push(clause.replace('?', `$${params.length}`));
-  };
-  if (f.serverName) add('server_name = ?', f.serverName);
-  if (f.toolName) add('tool_name = ?', f.toolName);
-  if (f.sessionId) add('session_id = ?', f.sessionId);
-  if (f.agentName) add('agent_name = ?', f.agentName);
-  if (f.status === 'error') clauses.push(`status = 'error'`);
-  if (f.status === 'success') clauses.push(`status <> 'error'`);
-  if (f.fromUs !== undefined) add('started_at >= make_timestamp(?::BIGINT)', f.fromUs);
-  if (f.toUs !== undefined) add('started_at <= make_timestamp(?::BIGINT)', f.toUs);
-  const where = clauses.join(' AND ');
+  const w = new Where('project_id = ?', f.projectId)
+    .add('server_name = ?', f.serverName)
+    .add('tool_name = ?', f.toolName)
+    .add('session_id = ?', f.sessionId)
+    .add('agent_name = ?', f.agentName)
+    .add('started_at >= make_timestamp(?::BIGINT)', f.fromUs)
+    .add('started_at <= make_timestamp(?::BIGINT)', f.toUs);
+  if (f.status === 'error') w.raw(`status = 'error'`);
+  if (f.status === 'success') w.raw(`status <> 'error'`);
+  const where = w.sql;
+  const params = w.params;
   const n = params.length;
   const rows = await queryRows(
     conn,

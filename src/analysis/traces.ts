@@ -1,5 +1,5 @@
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { isoSql, parseJsonColumn, queryRows } from './rows.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { isoSql, parseJsonColumn, queryRows, Where } from './rows.js';
 
 export interface TraceFilter {
   projectId: string;
@@ -21,22 +21,15 @@ const TRACE_COLUMNS = `
   epoch_us(ended_at) - epoch_us(started_at) AS duration_us,
   span_count, error_count, llm_call_count, tool_call_count, input_tokens, output_tokens, cost_usd, models, root_span_id`;
 
-/** Builds the WHERE clause with positional parameters only. */
-function where(f: TraceFilter): { sql: string; params: DuckDBValue[] } {
-  const clauses = ['project_id = $1'];
-  const params: DuckDBValue[] = [f.projectId];
-  const add = (clause: string, value: DuckDBValue) => {
-    params.push(value);
-    clauses.push(clause.replace('?', `$${params.length}`));
-  };
-  if (f.framework) add('framework = ?', f.framework);
-  if (f.status) add('status = ?', f.status);
-  if (f.sessionId) add('session_id = ?', f.sessionId);
-  if (f.service) add('service_name = ?', f.service);
-  if (f.model) add('list_contains(models, ?)', f.model);
-  if (f.fromUs !== undefined) add('started_at >= make_timestamp(?::BIGINT)', f.fromUs);
-  if (f.toUs !== undefined) add('started_at <= make_timestamp(?::BIGINT)', f.toUs);
-  return { sql: clauses.join(' AND '), params };
+function where(f: TraceFilter): Where {
+  return new Where('project_id = ?', f.projectId)
+    .add('framework = ?', f.framework)
+    .add('status = ?', f.status)
+    .add('session_id = ?', f.sessionId)
+    .add('service_name = ?', f.service)
+    .add('list_contains(models, ?)', f.model)
+    .add('started_at >= make_timestamp(?::BIGINT)', f.fromUs)
+    .add('started_at <= make_timestamp(?::BIGINT)', f.toUs);
 }
 
 export interface TraceSummary {
