@@ -19,25 +19,16 @@ const own = Object.prototype.hasOwnProperty;
 /** A problem with one span; the span is rejected, the rest of the request is kept. */
 class SpanProblem extends Error {}
 
+const HEX_RE = /^[0-9a-fA-F]*$/;
+const DIGITS_RE = /^\d+$/;
+
 /**
  * How OTLP/JSON spells values (hex ids, int64 as strings or numbers, bytes as
  * base64, enums as integers or names). OTLP/protobuf has its own reader in
  * wire.ts.
  */
-interface Codec {
-  id(v: unknown, bytes: number, field: string, optional: boolean): string | null;
-  micros(v: unknown): number;
-  int64(v: unknown): number | string;
-  bytes(v: unknown): string;
-  str(v: unknown): string;
-  enumValue(v: unknown, names: Record<string, number>): number;
-}
-
-const HEX_RE = /^[0-9a-fA-F]*$/;
-const DIGITS_RE = /^\d+$/;
-
-const jsonCodec: Codec = {
-  id(v, bytes, field, optional) {
+const json = {
+  id(v: unknown, bytes: number, field: string, optional: boolean): string | null {
     if (v == null || v === '') {
       if (optional) return null;
       throw new SpanProblem(`${field} is missing`);
@@ -50,14 +41,14 @@ const jsonCodec: Codec = {
     }
     return v.toLowerCase();
   },
-  micros(v) {
+  micros(v: unknown): number {
     if (v == null) return 0;
     if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return Math.floor(v / 1000);
     // Nanosecond strings exceed 2^53; dropping the last three digits is exact.
     if (typeof v === 'string' && DIGITS_RE.test(v)) return v.length <= 3 ? 0 : Number(v.slice(0, -3));
     throw new SpanProblem(`timestamp must be an unsigned integer (number or decimal string), got ${JSON.stringify(v)}`);
   },
-  int64(v) {
+  int64(v: unknown): number | string {
     if (typeof v === 'number' && Number.isInteger(v)) return v;
     if (typeof v === 'string' && /^-?\d+$/.test(v)) {
       const n = Number(v);
@@ -65,16 +56,16 @@ const jsonCodec: Codec = {
     }
     throw new SpanProblem(`intValue must be an integer, got ${JSON.stringify(v)}`);
   },
-  bytes(v) {
+  bytes(v: unknown): string {
     if (typeof v !== 'string') throw new SpanProblem('bytesValue must be a base64 string');
     return v;
   },
   // JSON text may carry lone surrogates as \ud800 escapes; store well-formed text only.
-  str(v) {
+  str(v: unknown): string {
     if (typeof v !== 'string') return v == null ? '' : String(v);
     return v.isWellFormed() ? v : v.toWellFormed();
   },
-  enumValue(v, names) {
+  enumValue(v: unknown, names: Record<string, number>): number {
     if (typeof v === 'number') return v;
     if (typeof v === 'string' && own.call(names, v)) return names[v];
     if (v == null) return 0;
@@ -88,60 +79,60 @@ const SPAN_KINDS: Record<string, number> = {
 };
 const STATUS_CODES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
 
-function anyValue(c: Codec, v: any, depth: number, max: number, key: string): AttrValue {
+function anyValue(v: any, depth: number, max: number, key: string): AttrValue {
   if (v == null || typeof v !== 'object') return null;
-  if (own.call(v, 'stringValue')) return c.str(v.stringValue);
+  if (own.call(v, 'stringValue')) return json.str(v.stringValue);
   if (own.call(v, 'boolValue')) return v.boolValue === true;
-  if (own.call(v, 'intValue')) return c.int64(v.intValue);
+  if (own.call(v, 'intValue')) return json.int64(v.intValue);
   if (own.call(v, 'doubleValue')) {
     const d = typeof v.doubleValue === 'number' ? v.doubleValue : Number(v.doubleValue);
     // JSON has no NaN/Infinity; keep them as their names rather than lose the row.
     return Number.isFinite(d) ? d : String(d);
   }
-  if (own.call(v, 'bytesValue')) return c.bytes(v.bytesValue);
+  if (own.call(v, 'bytesValue')) return json.bytes(v.bytesValue);
   if (own.call(v, 'arrayValue') || own.call(v, 'kvlistValue')) {
     if (depth >= max) throw new SpanProblem(`attribute "${key}" is nested deeper than ${max} levels`);
     if (own.call(v, 'arrayValue')) {
       const values = v.arrayValue?.values;
       if (!Array.isArray(values)) return [];
-      return values.map((x: unknown) => anyValue(c, x, depth + 1, max, key));
+      return values.map((x: unknown) => anyValue(x, depth + 1, max, key));
     }
-    return keyValues(c, v.kvlistValue?.values, depth + 1, max, key);
+    return keyValues(v.kvlistValue?.values, depth + 1, max, key);
   }
   return null;
 }
 
 /** `topKey` is the attribute a nested kvlist belongs to, so errors name what the sender set. */
-function keyValues(c: Codec, list: unknown, depth: number, max: number, topKey?: string): Attributes {
+function keyValues(list: unknown, depth: number, max: number, topKey?: string): Attributes {
   const out: Attributes = {};
   if (!Array.isArray(list)) return out;
   for (const kv of list as any[]) {
     if (kv == null || typeof kv.key !== 'string') continue;
-    const key = c.str(kv.key);
-    out[key] = anyValue(c, kv.value, depth, max, topKey ?? key);
+    const key = json.str(kv.key);
+    out[key] = anyValue(kv.value, depth, max, topKey ?? key);
   }
   return out;
 }
 
-function events(c: Codec, list: unknown, max: number): SpanEventRecord[] {
+function events(list: unknown, max: number): SpanEventRecord[] {
   if (!Array.isArray(list) || list.length === 0) return [];
   return (list as any[]).map((e) => ({
-    time_us: c.micros(e?.timeUnixNano),
-    name: c.str(e?.name),
-    attributes: keyValues(c, e?.attributes, 0, max),
+    time_us: json.micros(e?.timeUnixNano),
+    name: json.str(e?.name),
+    attributes: keyValues(e?.attributes, 0, max),
   }));
 }
 
-function links(c: Codec, list: unknown, max: number): SpanLinkRecord[] {
+function links(list: unknown, max: number): SpanLinkRecord[] {
   if (!Array.isArray(list) || list.length === 0) return [];
   return (list as any[]).map((l) => ({
-    trace_id: c.id(l?.traceId, 16, 'link trace_id', false)!,
-    span_id: c.id(l?.spanId, 8, 'link span_id', false)!,
-    attributes: keyValues(c, l?.attributes, 0, max),
+    trace_id: json.id(l?.traceId, 16, 'link trace_id', false)!,
+    span_id: json.id(l?.spanId, 8, 'link span_id', false)!,
+    attributes: keyValues(l?.attributes, 0, max),
   }));
 }
 
-function walk(c: Codec, request: any, limits: DecodeLimits): DecodedExport {
+function walk(request: any, limits: DecodeLimits): DecodedExport {
   const out: DecodedExport = { spans: [], rejected: 0, rejectMessages: [] };
   const max = limits.maxAttributeDepth;
   const resourceSpans = request?.resourceSpans;
@@ -151,7 +142,7 @@ function walk(c: Codec, request: any, limits: DecodeLimits): DecodedExport {
     const rs = resourceSpans[r];
     let resource: Attributes;
     try {
-      resource = keyValues(c, rs?.resource?.attributes, 0, max);
+      resource = keyValues(rs?.resource?.attributes, 0, max);
     } catch (err) {
       throw invalid(`resourceSpans[${r}].resource: ${(err as Error).message}`);
     }
@@ -163,9 +154,9 @@ function walk(c: Codec, request: any, limits: DecodeLimits): DecodedExport {
       let scope: OtlpSpanInput['scope'];
       try {
         scope = {
-          name: c.str(ss?.scope?.name),
-          version: c.str(ss?.scope?.version),
-          attributes: keyValues(c, ss?.scope?.attributes, 0, max),
+          name: json.str(ss?.scope?.name),
+          version: json.str(ss?.scope?.version),
+          attributes: keyValues(ss?.scope?.attributes, 0, max),
         };
       } catch (err) {
         throw invalid(`resourceSpans[${r}].scopeSpans[${s}].scope: ${(err as Error).message}`);
@@ -181,19 +172,19 @@ function walk(c: Codec, request: any, limits: DecodeLimits): DecodedExport {
           out.spans.push({
             resource,
             scope,
-            traceId: c.id(sp.traceId, 16, 'trace_id', false)!,
-            spanId: c.id(sp.spanId, 8, 'span_id', false)!,
-            parentSpanId: c.id(sp.parentSpanId, 8, 'parent_span_id', true),
-            name: c.str(sp.name),
-            kind: c.enumValue(sp.kind, SPAN_KINDS),
-            startUs: c.micros(sp.startTimeUnixNano),
-            endUs: c.micros(sp.endTimeUnixNano),
-            attributes: keyValues(c, sp.attributes, 0, max),
-            events: events(c, sp.events, max),
-            links: links(c, sp.links, max),
+            traceId: json.id(sp.traceId, 16, 'trace_id', false)!,
+            spanId: json.id(sp.spanId, 8, 'span_id', false)!,
+            parentSpanId: json.id(sp.parentSpanId, 8, 'parent_span_id', true),
+            name: json.str(sp.name),
+            kind: json.enumValue(sp.kind, SPAN_KINDS),
+            startUs: json.micros(sp.startTimeUnixNano),
+            endUs: json.micros(sp.endTimeUnixNano),
+            attributes: keyValues(sp.attributes, 0, max),
+            events: events(sp.events, max),
+            links: links(sp.links, max),
             status: {
-              code: status ? c.enumValue(status.code, STATUS_CODES) : 0,
-              message: status ? c.str(status.message) : '',
+              code: status ? json.enumValue(status.code, STATUS_CODES) : 0,
+              message: status ? json.str(status.message) : '',
             },
           });
         } catch (err) {
@@ -223,5 +214,5 @@ export function decodeJson(body: Buffer, limits: DecodeLimits): DecodedExport {
   if (message === null || typeof message !== 'object' || Array.isArray(message)) {
     throw invalid('OTLP JSON body must be an ExportTraceServiceRequest object');
   }
-  return walk(jsonCodec, message, limits);
+  return walk(message, limits);
 }
