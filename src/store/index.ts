@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { Database } from './duckdb/database.js';
 import { SegmentLoader } from './loader.js';
 import { recoverWal } from './wal/recover.js';
-import { WalWriter, type SealedSegment } from './wal/writer.js';
+import { WalWriter } from './wal/writer.js';
 
 export { Database, DataDirLockedError } from './duckdb/database.js';
 
@@ -41,7 +41,7 @@ export class Store {
     replay.then(() => { this.replayDone = true; }, () => {});
   }
 
-  static async open(opts: StoreOptions, log: Logger, onLoaded?: (segments: SealedSegment[], inserted: number) => void): Promise<Store> {
+  static async open(opts: StoreOptions, log: Logger): Promise<Store> {
     const db = await Database.open({ dataDir: opts.dataDir, memoryLimit: opts.duckdbMemoryLimit, threads: opts.duckdbThreads });
     try {
       const walDir = path.join(opts.dataDir, 'wal');
@@ -50,7 +50,7 @@ export class Store {
       const loaded = new Set(rows.map((r) => Number(r[0])));
       const maxLoaded = rows.reduce((m, r) => Math.max(m, Number(r[0])), 0);
       const recovery = await recoverWal(walDir, loaded, maxLoaded, log);
-      const loader = new SegmentLoader(db, log, onLoaded);
+      const loader = new SegmentLoader(db, log);
       const wal = new WalWriter({
         dir: walDir,
         nextSeq: recovery.nextSeq,

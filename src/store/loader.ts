@@ -115,7 +115,6 @@ export class SegmentLoader {
   constructor(
     private readonly db: Database,
     private readonly log: Logger,
-    private readonly onLoaded: (segments: SealedSegment[], inserted: number) => void = () => {},
   ) {}
 
   enqueue(segment: SealedSegment): void {
@@ -164,7 +163,6 @@ export class SegmentLoader {
         for (const seg of batch) {
           await unlink(seg.path).catch((err) => this.log.warn({ err, path: seg.path }, 'could not delete loaded WAL segment'));
         }
-        this.onLoaded(batch, inserted);
       } catch (err) {
         // The segments stay queued and on disk; nothing is lost, ingest goes on into the WAL.
         this.failures++;
