@@ -1,4 +1,3 @@
-import type { OtlpSpanInput } from '../model/otlp-span.js';
 import type { SpanRecord } from '../model/span-record.js';
 
 /**
