@@ -65,3 +65,19 @@ export function classify(err: unknown): LookspanError {
   if (err instanceof LookspanError) return err;
   return new LookspanError('internal', err instanceof Error ? err.message : String(err));
 }
+
+/** The message a client may see: internal errors are not described to the outside. */
+export function publicMessage(e: LookspanError): string {
+  return e.errorClass === 'internal' ? 'internal error' : e.message;
+}
+
+/** The stable JSON error shape of every HTTP route: `{ error: { code, message, problems? } }`. */
+export function errorBody(e: LookspanError): { error: { code: string; message: string; problems?: FieldProblem[] } } {
+  return {
+    error: {
+      code: e.errorClass,
+      message: publicMessage(e),
+      ...(e.details.problems ? { problems: e.details.problems } : {}),
+    },
+  };
+}

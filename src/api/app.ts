@@ -1,7 +1,7 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { Logger } from 'pino';
-import { classify } from '../errors.js';
+import { classify, errorBody } from '../errors.js';
 import { HttpMetrics } from './http-metrics.js';
 
 /**
@@ -37,13 +37,7 @@ export function createApp(log: Logger, metrics: HttpMetrics): { app: Koa; router
       if (!ctx.req.readableEnded) ctx.req.resume();
       ctx.status = e.http;
       if (e.details.retryAfterSeconds) ctx.set('Retry-After', String(e.details.retryAfterSeconds));
-      ctx.body = {
-        error: {
-          code: e.errorClass,
-          message: e.errorClass === 'internal' ? 'internal error' : e.message,
-          ...(e.details.problems ? { problems: e.details.problems } : {}),
-        },
-      };
+      ctx.body = errorBody(e);
     } finally {
       const route = (ctx as any)._matchedRoute ? String((ctx as any)._matchedRoute) : 'unmatched';
       metrics.observe(ctx.method, route, ctx.status, (performance.now() - t0) / 1000);

@@ -1,14 +1,13 @@
+import { Histogram } from './histogram.js';
+
 /** Ingest counters by receiver; every refused span is counted with its reason. */
 export class IngestCounters {
   readonly receivedByReceiver = new Map<string, number>();
   readonly acceptedByReceiver = new Map<string, number>();
   /** key: `${receiver}\u0000${reason}` */
   readonly rejectedByReason = new Map<string, number>();
-  /** Ack latency (fsync wait) histogram, seconds. */
-  readonly ackBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
-  readonly ackCounts = new Array<number>(this.ackBuckets.length + 1).fill(0);
-  ackSum = 0;
-  ackCount = 0;
+  /** Ack latency (fsync wait), seconds. */
+  readonly ack = new Histogram([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
 
   received(receiver: string, n: number): void {
     this.receivedByReceiver.set(receiver, (this.receivedByReceiver.get(receiver) ?? 0) + n);
@@ -16,11 +15,7 @@ export class IngestCounters {
 
   accepted(receiver: string, n: number, ackSeconds: number): void {
     this.acceptedByReceiver.set(receiver, (this.acceptedByReceiver.get(receiver) ?? 0) + n);
-    let i = 0;
-    while (i < this.ackBuckets.length && ackSeconds > this.ackBuckets[i]) i++;
-    this.ackCounts[i]++;
-    this.ackSum += ackSeconds;
-    this.ackCount++;
+    this.ack.observe(ackSeconds);
   }
 
   rejected(receiver: string, reason: string, n: number): void {

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { SpanSink } from './sink.js';
-import { classify } from '../errors.js';
+import { classify, publicMessage } from '../errors.js';
 import { encodeExportResponse, encodeStatus, HealthCheckRequest, HealthCheckResponse } from './otlp/proto-root.js';
 
 export interface OtlpGrpcOptions {
@@ -81,8 +81,8 @@ export class OtlpGrpcReceiver {
       if (e.errorClass === 'internal') this.log.error({ err }, 'gRPC export failed');
       const metadata = new grpc.Metadata();
       const retry = e.details.retryAfterSeconds;
-      if (retry) metadata.set('grpc-status-details-bin', encodeStatus(e.grpc, e.message, retry));
-      callback({ code: e.grpc, details: e.message, metadata });
+      if (retry) metadata.set('grpc-status-details-bin', encodeStatus(e.grpc, publicMessage(e), retry));
+      callback({ code: e.grpc, details: publicMessage(e), metadata });
     });
   };
 

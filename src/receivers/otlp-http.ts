@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { SpanSink } from './sink.js';
-import { classify, LookspanError } from '../errors.js';
+import { classify, errorBody, LookspanError, publicMessage } from '../errors.js';
 import { readBody, type BodyLimits } from './body.js';
 import { encodeExportResponse, encodeStatus } from './otlp/proto-root.js';
 
@@ -31,14 +31,10 @@ function respondError(ctx: Context, encoding: Encoding, err: LookspanError): voi
   if (retry) ctx.set('Retry-After', String(retry));
   if (encoding === 'protobuf') {
     ctx.type = 'application/x-protobuf';
-    ctx.body = encodeStatus(err.grpc, err.message, retry);
+    ctx.body = encodeStatus(err.grpc, publicMessage(err), retry);
   } else {
     ctx.type = 'application/json';
-    ctx.body = {
-      code: err.grpc,
-      message: err.message,
-      error: { code: err.errorClass, message: err.message, ...(err.details.problems ? { problems: err.details.problems } : {}) },
-    };
+    ctx.body = { code: err.grpc, message: publicMessage(err), ...errorBody(err) };
   }
 }
 

@@ -6,8 +6,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hexId, postJson } from '../helpers/otlp-json.js';
-import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
-import { waitAllLoaded } from '../receivers/wait-loaded.js';
+import { startTestServer, tempDir, type TestServer, waitLoaded } from '../helpers/server.js';
 
 const MODEL = 'acme-llm-1';
 const TOKENS = { input: 1000, cacheRead: 400, output: 500 };
@@ -62,7 +61,7 @@ async function ingestChat(model: string, provider: string, responseModel?: strin
     }],
   });
   expect(res.status).toBe(200);
-  await waitAllLoaded(server);
+  await waitLoaded(server);
   const trace = await call('GET', `/api/traces/${traceId}`);
   expect(trace.status).toBe(200);
   expect(trace.body.spans).toHaveLength(1);

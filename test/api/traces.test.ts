@@ -6,8 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportTraceServiceRequest, ExportTraceServiceResponse } from '../../src/receivers/otlp/proto-root.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { waitAllLoaded } from '../receivers/wait-loaded.js';
+import { startTestServer, type TestServer, waitLoaded } from '../helpers/server.js';
 
 let server: TestServer;
 
@@ -203,7 +202,7 @@ describe('health endpoints', () => {
       sampling = true;
       sampleLag();
       await store.wal.sealNow();
-      await waitAllLoaded(server);
+      await waitLoaded(server);
       sampling = false;
     }
     expect(samples).toBeGreaterThan(0);
@@ -221,7 +220,7 @@ describe('re-sent batches', () => {
     const body = batch(SPANS);
     // Twice at once (most likely the same WAL segment), then once more after loading.
     await Promise.all([postBatch(body), postBatch(body)]);
-    await waitAllLoaded(server);
+    await waitLoaded(server);
     first = (await get(`/api/traces/${TRACE}`)).body;
   });
 
@@ -237,7 +236,7 @@ describe('re-sent batches', () => {
   it('re-sending the same batch over HTTP and gRPC after it was loaded adds nothing', async () => {
     await postBatch(batch(SPANS));
     await grpcExport(batch(SPANS));
-    await waitAllLoaded(server);
+    await waitLoaded(server);
     const again = (await get(`/api/traces/${TRACE}`)).body;
     expect(again.spanCount).toBe(3);
     expect(again.spans).toHaveLength(3);
@@ -252,7 +251,7 @@ describe('re-sent batches', () => {
   it('a re-sent batch with one new span adds only that span', async () => {
     const extra = '4444444444444444';
     await postBatch(batch([...SPANS, extra]));
-    await waitAllLoaded(server);
+    await waitLoaded(server);
     const t = (await get(`/api/traces/${TRACE}`)).body;
     expect(t.spanCount).toBe(4);
     expect(t.spans.map((s: any) => s.id)).toEqual([...SPANS, extra]);

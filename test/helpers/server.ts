@@ -59,11 +59,11 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>
   throw new Error(`waitFor timed out${last ? `: ${(last as Error).message}` : ''}`);
 }
 
-/** Waits until the loader has caught up (WAL lag zero), so what was acknowledged is queryable. */
+/** Waits until the loader has caught up (WAL lag zero, every acknowledged span loaded), so what was acknowledged is queryable. */
 export async function waitLoaded(s: { httpUrl: string }, timeoutMs = 15_000): Promise<void> {
   await waitFor(async () => {
     const h = (await (await fetch(`${s.httpUrl}/api/health`)).json()) as any;
-    return h.store.wal.lag.spans === 0 && h.store.wal.queuedSpans === 0;
+    return h.store.wal.lag.spans === 0 && h.store.wal.queuedSpans === 0 && h.store.loader.loadedSpans >= h.ingest.acceptedSpans;
   }, timeoutMs);
 }
 

@@ -13,8 +13,7 @@ import {
   HealthCheckRequest,
   HealthCheckResponse,
 } from '../../src/receivers/otlp/proto-root.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { waitAllLoaded } from './wait-loaded.js';
+import { startTestServer, type TestServer, waitLoaded } from '../helpers/server.js';
 
 const MAX_BODY = 2 * 1024 * 1024;
 const MAX_DECOMPRESSED = 8 * 1024 * 1024;
@@ -174,7 +173,7 @@ let baselineTraceId = '';
 let baselineSnapshot: any;
 
 async function remember(traceId: string, spanIds: string[]): Promise<void> {
-  await waitAllLoaded(server);
+  await waitLoaded(server);
   const { status, body } = await getTrace(traceId);
   expect(status, `trace ${traceId} should be stored`).toBe(200);
   expect(body.spans.map((s: any) => s.id).sort()).toEqual([...spanIds].sort());
@@ -215,7 +214,7 @@ afterEach(async () => {
   const h = (await health.json()) as any;
   expect(h.status, JSON.stringify(h.store)).toBe('ok');
   expect(h.store.state).toBe('open');
-  await waitAllLoaded(server);
+  await waitLoaded(server);
   expect((await getTrace(baselineTraceId)).body).toEqual(baselineSnapshot);
   for (const [traceId, spanIds] of known) {
     const { status, body } = await getTrace(traceId);
@@ -642,7 +641,7 @@ describe('native ingest', () => {
     expect(paths.some((p: string) => p.startsWith('spans[4]'))).toBe(false);
     expect(body.error.problems.every((p: any) => typeof p.message === 'string' && p.message.length > 0)).toBe(true);
     expect(body.error.message).toContain('spans[0].startedAt');
-    await waitAllLoaded(server);
+    await waitLoaded(server);
     expect((await getTrace(traceId)).status).toBe(404);
   });
 

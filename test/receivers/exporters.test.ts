@@ -14,8 +14,7 @@ import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { waitAllLoaded } from './wait-loaded.js';
+import { startTestServer, type TestServer, waitLoaded } from '../helpers/server.js';
 
 type Kind = 'grpc' | 'proto' | 'json';
 const KINDS: Kind[] = ['grpc', 'proto', 'json'];
@@ -181,7 +180,7 @@ beforeAll(async () => {
   sent.grpc = await sendWith('grpc', server, base + 0);
   sent.proto = await sendWith('proto', server, base + 10_000);
   sent.json = await sendWith('json', server, base + 20_000);
-  await waitAllLoaded(server);
+  await waitLoaded(server);
 });
 
 afterAll(async () => {

@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startTestServer, type TestServer } from '../helpers/server.js';
-import { waitAllLoaded } from './wait-loaded.js';
+import { ROOT, startTestServer, type TestServer, waitLoaded } from '../helpers/server.js';
 
 const FIXTURES = path.join(ROOT, 'test/fixtures/otlp');
 const fixture = (name: string): string => readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -41,7 +40,7 @@ beforeAll(async () => {
   responses.specStrings = await postJson(fixture('spec-string-int64.json'), { path: '/api/traces/otlp' });
   responses.genai = await postJson(fixture('genai-chat.json'), { gzip: true });
   responses.partial = await postJson(fixture('partial-invalid-ids.json'));
-  await waitAllLoaded(server);
+  await waitLoaded(server);
 });
 
 afterAll(async () => {
@@ -191,7 +190,7 @@ describe('OTLP/JSON variations', () => {
     }));
     expect(r.status, r.text).toBe(200);
     expect(r.json).toEqual({});
-    await waitAllLoaded(server);
+    await waitLoaded(server);
     const [s] = (await getTrace('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1')).spans;
     expect(s.kind).toBe('producer');
     expect(s.status).toBe('error');
@@ -224,7 +223,7 @@ describe('OTLP/JSON variations', () => {
     const r = await postJson(span({ traceId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa5', spanId: 'bbbbbbbbbbbbbbb5' }), { contentType: 'application/json; charset=utf-8' });
     expect(r.status, r.text).toBe(200);
     expect(r.json).toEqual({});
-    await waitAllLoaded(server);
+    await waitLoaded(server);
     const t = await getTrace('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa5');
     expect(t.serviceName).toBe('variations');
   });
@@ -234,7 +233,7 @@ describe('OTLP/JSON variations', () => {
     const r = await postJson(JSON.stringify({ resourceSpans: [{ resource: {}, scopeSpans: [{ scope: {}, spans: [] }] }] }));
     expect(r.status).toBe(200);
     expect(r.json).toEqual({});
-    await waitAllLoaded(server);
+    await waitLoaded(server);
     const after = (await (await fetch(`${server.httpUrl}/api/traces?limit=1`)).json() as any).total;
     expect(after).toBe(before);
   });

@@ -3,6 +3,7 @@ import type { Pipeline } from '../../pipeline/ingest.js';
 import type { Store } from '../../store/index.js';
 import type { SpanDigest } from '../../pipeline/normalize.js';
 import type { HttpMetrics } from '../http-metrics.js';
+import type { Histogram } from '../../pipeline/histogram.js';
 
 /** LLM usage totals by provider/model, fed by accepted spans. Label sets are bounded by `maxSeries`. */
 export class UsageCounters {
@@ -35,16 +36,16 @@ const labels = (names: string[], key: string) => {
   return '{' + names.map((n, i) => `${n}="${esc(vals[i] ?? '')}"`).join(',') + '}';
 };
 
-function histogram(out: string[], name: string, lbl: string, buckets: number[], counts: number[], sum: number, count: number) {
+function histogram(out: string[], name: string, lbl: string, h: Histogram) {
   let cum = 0;
   const sep = lbl ? lbl.slice(0, -1) + ',' : '{';
-  for (let i = 0; i < buckets.length; i++) {
-    cum += counts[i];
-    out.push(`${name}_bucket${sep}le="${buckets[i]}"} ${cum}`);
+  for (let i = 0; i < h.bounds.length; i++) {
+    cum += h.counts[i];
+    out.push(`${name}_bucket${sep}le="${h.bounds[i]}"} ${cum}`);
   }
-  out.push(`${name}_bucket${sep}le="+Inf"} ${count}`);
-  out.push(`${name}_sum${lbl} ${sum}`);
-  out.push(`${name}_count${lbl} ${count}`);
+  out.push(`${name}_bucket${sep}le="+Inf"} ${h.count}`);
+  out.push(`${name}_sum${lbl} ${h.sum}`);
+  out.push(`${name}_count${lbl} ${h.count}`);
 }
 
 /** GET /metrics in the Prometheus text exposition format (docs/metrics.md). */
@@ -71,10 +72,10 @@ export function mountMetrics(router: Router, deps: { pipeline: Pipeline; store: 
       `lookspan_wal_fsyncs_total ${store.wal.syncs}`);
     gauge('lookspan_ingest_queue_spans', 'Spans admitted and waiting for fsync.', pipeline.queuedSpans);
     out.push('# HELP lookspan_ingest_ack_latency_seconds Time from admission to fsync (the ack point).', '# TYPE lookspan_ingest_ack_latency_seconds histogram');
-    histogram(out, 'lookspan_ingest_ack_latency_seconds', '', c.ackBuckets, c.ackCounts, c.ackSum, c.ackCount);
+    histogram(out, 'lookspan_ingest_ack_latency_seconds', '', c.ack);
     counter('lookspan_http_requests_total', 'HTTP requests by method, route and status.', ['method', 'route', 'status'], http.requests);
     out.push('# HELP lookspan_http_request_duration_seconds HTTP request latency.', '# TYPE lookspan_http_request_duration_seconds histogram');
-    for (const [k, d] of http.durations) histogram(out, 'lookspan_http_request_duration_seconds', labels(['method', 'route'], k), http.buckets, d.counts, d.sum, d.count);
+    for (const [k, d] of http.durations) histogram(out, 'lookspan_http_request_duration_seconds', labels(['method', 'route'], k), d);
     counter('lookspan_llm_tokens_total', 'LLM tokens by provider, model and direction.', ['provider', 'model', 'direction'], usage.tokens);
     counter('lookspan_llm_cost_usd_total', 'LLM cost in USD by provider and model.', ['provider', 'model'], usage.cost);
     counter('lookspan_spans_by_type_total', 'Accepted spans by normalized type.', ['type'], usage.byType);

@@ -1,6 +1,7 @@
 import type { OtlpSpanInput } from '../../model/otlp-span.js';
 import type { AttrValue, Attributes, SpanEventRecord, SpanLinkRecord } from '../../model/span-record.js';
 import { invalid } from '../../errors.js';
+import { SpanProblem, rejectSpan, sharedPart } from './span-problem.js';
 /** Decoded spans plus the ones refused individually (OTLP partial_success). */
 export interface DecodedExport {
   spans: OtlpSpanInput[];
@@ -13,11 +14,8 @@ export interface DecodeLimits {
   maxAttributeDepth: number;
 }
 
-const MAX_REJECT_MESSAGES = 5;
 const own = Object.prototype.hasOwnProperty;
 
-/** A problem with one span; the span is rejected, the rest of the request is kept. */
-class SpanProblem extends Error {}
 
 const HEX_RE = /^[0-9a-fA-F]*$/;
 const DIGITS_RE = /^\d+$/;
@@ -140,27 +138,17 @@ function walk(request: any, limits: DecodeLimits): DecodedExport {
   if (!Array.isArray(resourceSpans)) throw invalid('resourceSpans must be an array');
   for (let r = 0; r < resourceSpans.length; r++) {
     const rs = resourceSpans[r];
-    let resource: Attributes;
-    try {
-      resource = keyValues(rs?.resource?.attributes, 0, max);
-    } catch (err) {
-      throw invalid(`resourceSpans[${r}].resource: ${(err as Error).message}`);
-    }
+    const resource = sharedPart(`resourceSpans[${r}].resource`, () => keyValues(rs?.resource?.attributes, 0, max));
     const scopeSpans = rs?.scopeSpans;
     if (scopeSpans == null) continue;
     if (!Array.isArray(scopeSpans)) throw invalid(`resourceSpans[${r}].scopeSpans must be an array`);
     for (let s = 0; s < scopeSpans.length; s++) {
       const ss = scopeSpans[s];
-      let scope: OtlpSpanInput['scope'];
-      try {
-        scope = {
-          name: json.str(ss?.scope?.name),
-          version: json.str(ss?.scope?.version),
-          attributes: keyValues(ss?.scope?.attributes, 0, max),
-        };
-      } catch (err) {
-        throw invalid(`resourceSpans[${r}].scopeSpans[${s}].scope: ${(err as Error).message}`);
-      }
+      const scope: OtlpSpanInput['scope'] = sharedPart(`resourceSpans[${r}].scopeSpans[${s}].scope`, () => ({
+        name: json.str(ss?.scope?.name),
+        version: json.str(ss?.scope?.version),
+        attributes: keyValues(ss?.scope?.attributes, 0, max),
+      }));
       const spans = ss?.spans;
       if (spans == null) continue;
       if (!Array.isArray(spans)) throw invalid(`resourceSpans[${r}].scopeSpans[${s}].spans must be an array`);
@@ -189,10 +177,7 @@ function walk(request: any, limits: DecodeLimits): DecodedExport {
           });
         } catch (err) {
           if (!(err instanceof SpanProblem)) throw err;
-          out.rejected++;
-          if (out.rejectMessages.length < MAX_REJECT_MESSAGES) {
-            out.rejectMessages.push(`resourceSpans[${r}].scopeSpans[${s}].spans[${i}]: ${err.message}`);
-          }
+          rejectSpan(out, `resourceSpans[${r}].scopeSpans[${s}].spans[${i}]`, err);
         }
       }
     }

@@ -2,6 +2,7 @@ import type { OtlpSpanInput } from '../../model/otlp-span.js';
 import type { AttrValue, Attributes, SpanEventRecord, SpanLinkRecord } from '../../model/span-record.js';
 import { invalid } from '../../errors.js';
 import type { DecodedExport, DecodeLimits } from './decode.js';
+import { SpanProblem, rejectSpan, sharedPart } from './span-problem.js';
 
 /**
  * OTLP/protobuf ExportTraceServiceRequest decoded straight from the wire
@@ -18,9 +19,6 @@ const WIRE_I64 = 1;
 const WIRE_LEN = 2;
 const WIRE_I32 = 5;
 
-class SpanProblem extends Error {}
-
-const MAX_REJECT_MESSAGES = 5;
 const SPAN_KINDS_MAX = 5;
 
 class Reader {
@@ -339,7 +337,7 @@ function scopeSpans(r: Reader, end: number, resource: Attributes, out: DecodedEx
     if (field === 1) {
       expectWire(r, tag & 7, WIRE_LEN, 'ScopeSpans.scope');
       const e = r.lenEnd(end);
-      try {
+      sharedPart(`${path}.scope`, () => {
         while (r.pos < e) {
           const t = r.uint();
           switch (t >>> 3) {
@@ -349,10 +347,7 @@ function scopeSpans(r: Reader, end: number, resource: Attributes, out: DecodedEx
             default: r.skip(t & 7, e);
           }
         }
-      } catch (err) {
-        if (err instanceof SpanProblem) throw invalid(`${path}.scope: ${err.message}`);
-        throw err;
-      }
+      });
     } else if (field === 2) {
       expectWire(r, tag & 7, WIRE_LEN, 'ScopeSpans.spans');
       const e = r.lenEnd(end);
@@ -362,8 +357,7 @@ function scopeSpans(r: Reader, end: number, resource: Attributes, out: DecodedEx
       } catch (err) {
         if (!(err instanceof SpanProblem)) throw err;
         r.pos = e;
-        out.rejected++;
-        if (out.rejectMessages.length < MAX_REJECT_MESSAGES) out.rejectMessages.push(`${path}.spans[${i}]: ${err.message}`);
+        rejectSpan(out, `${path}.spans[${i}]`, err);
       }
     } else r.skip(tag & 7, end);
   }
@@ -378,16 +372,13 @@ function resourceSpans(r: Reader, end: number, out: DecodedExport, d: Depth, pat
     if (field === 1) {
       expectWire(r, tag & 7, WIRE_LEN, 'ResourceSpans.resource');
       const e = r.lenEnd(end);
-      try {
+      sharedPart(`${path}.resource`, () => {
         while (r.pos < e) {
           const t = r.uint();
           if (t >>> 3 === 1) attribute(r, t & 7, e, resource, d, 'Resource.attributes');
           else r.skip(t & 7, e);
         }
-      } catch (err) {
-        if (err instanceof SpanProblem) throw invalid(`${path}.resource: ${err.message}`);
-        throw err;
-      }
+      });
     } else if (field === 2) {
       expectWire(r, tag & 7, WIRE_LEN, 'ResourceSpans.scope_spans');
       scopeSpans(r, r.lenEnd(end), resource, out, d, `${path}.scopeSpans[${index++}]`);
