@@ -33,26 +33,27 @@ export async function recoverWal(dir: string, loaded: Set<number>, maxLoadedSeq:
       await unlink(file.path);
       continue;
     }
-    let path = file.path;
     if (!file.sealed) {
-      const st = await stat(path);
+      const st = await stat(file.path);
       if (st.size === 0) {
-        await unlink(path);
+        await unlink(file.path);
         continue;
       }
-      const r = await repairOpenSegment(path);
+      // Repair has just read the whole file: take its counts instead of reading it again.
+      const r = await repairOpenSegment(file.path);
       out.repaired++;
       out.bytesCut += r.bytesCut;
       if (r.bytesCut > 0) log.warn({ segment: r.path, bytesCut: r.bytesCut, records: r.records }, 'cut torn WAL tail (never acknowledged)');
-      path = r.path;
       if (r.records === 0) {
-        await unlink(path);
+        await unlink(r.path);
         continue;
       }
+      out.pending.push({ seq: file.seq, path: r.path, bytes: r.bytesKept, spans: r.records, firstWriteAt: st.mtimeMs });
+      continue;
     }
-    const buf = await readFile(path);
-    const st = await stat(path);
-    out.pending.push({ seq: file.seq, path, bytes: buf.length, spans: countLines(buf), firstWriteAt: st.mtimeMs });
+    const buf = await readFile(file.path);
+    const st = await stat(file.path);
+    out.pending.push({ seq: file.seq, path: file.path, bytes: buf.length, spans: countLines(buf), firstWriteAt: st.mtimeMs });
   }
   return out;
 }
