@@ -2,13 +2,13 @@ import type { SemanticSpan, SemconvOptions } from '../semconv/index.js';
 import type { CostModel } from '../enrich/cost.js';
 import type { DecodeLimits } from '../receivers/otlp/decode.js';
 import type { IngestPayload } from '../receivers/native/ingest-payload.js';
-import type { IngestResult, SpanSink } from '../receivers/sink.js';
+import type { IngestResult, OtlpEncoding, SpanSink } from '../receivers/sink.js';
 import type { ToolCallSpan } from '../receivers/native/tool-call-spans.js';
 import { fromIngestSpan } from '../semconv/native/ingest-span.js';
 import { fromToolCallSpan } from '../semconv/native/tool-call-span.js';
 import { overloaded, unavailable } from '../errors.js';
 import { IngestCounters } from './counters.js';
-import { encodeSpans, normalizeOtlp, type NormalizedBatch, type NormalizeContext, type OtlpEncoding, type SpanDigest } from './normalize.js';
+import { encodeSpans, normalizeOtlp, type NormalizedBatch, type NormalizeContext, type SpanDigest } from './normalize.js';
 
 /** Where accepted records go: the WAL. `append` resolves once they are fsynced. */
 export interface DurableSink {
@@ -28,7 +28,6 @@ export interface PipelineOptions {
   defaultProjectId: string;
 }
 
-export type { IngestResult } from '../receivers/sink.js';
 
 /** Hook for consumers downstream of durability (live updates, metrics); called after the fsync. */
 export type AcceptedListener = (spans: readonly SpanDigest[]) => void;

@@ -5,8 +5,6 @@ import type { SpanRecord } from '../model/span-record.js';
 import { decodeJson, decodeProtobuf, type DecodeLimits } from '../receivers/otlp/decode.js';
 import type { OtlpEncoding } from '../receivers/sink.js';
 
-export type { OtlpEncoding };
-
 /** The few fields of an accepted span that downstream consumers (metrics, live views) need. */
 export interface SpanDigest {
   project_id: string;
