@@ -5,6 +5,8 @@ import type { ToolCallSpan } from './native/tool-call-spans.js';
 export interface IngestResult {
   accepted: number;
   rejected: number;
+  /** Native routes: spans repeated within the request, stored once and not counted as accepted. */
+  duplicates?: number;
   /** Why spans were rejected (OTLP partial_success.error_message). */
   message: string;
 }

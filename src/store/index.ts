@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { Database } from './duckdb/database.js';
 import { SegmentLoader } from './loader.js';
+import { Quarantine } from './quarantine.js';
 import { recoverWal } from './wal/recover.js';
 import { WalWriter } from './wal/writer.js';
 
@@ -49,8 +50,14 @@ export class Store {
       const rows = (await db.writer.runAndReadAll('SELECT seq FROM wal_segments')).getRows();
       const loaded = new Set(rows.map((r) => Number(r[0])));
       const maxLoaded = rows.reduce((m, r) => Math.max(m, Number(r[0])), 0);
-      const recovery = await recoverWal(walDir, loaded, maxLoaded, log);
-      const loader = new SegmentLoader(db, log);
+      const quarantine = new Quarantine(path.join(walDir, 'quarantine'));
+      // A whole quarantined segment's seq was never recorded as loaded: never reuse it.
+      const maxQuarantined = await quarantine.scan();
+      if (quarantine.totalLines > 0) {
+        log.warn({ files: quarantine.list() }, `${quarantine.totalLines} WAL line(s) are set aside in wal/quarantine; replay them with POST /api/storage/quarantine/replay after fixing the cause`);
+      }
+      const recovery = await recoverWal(walDir, loaded, Math.max(maxLoaded, maxQuarantined), log);
+      const loader = new SegmentLoader(db, log, quarantine);
       const wal = new WalWriter({
         dir: walDir,
         nextSeq: recovery.nextSeq,

@@ -1,81 +1,31 @@
-import { mkdir, rename, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { BIGINT, LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import type { Database } from './duckdb/database.js';
-import { SPAN_INSERT_SQL, WAL_COLUMNS_SQL } from './columns.js';
+import { insertStaged, STAGE_SQL } from './load-sql.js';
+import { segmentLines, stageCarefully, type SourceLine } from './careful-stage.js';
+import { Quarantine, type QuarantinedLine } from './quarantine.js';
+import { fsyncDir } from './wal/fsync-dir.js';
 import type { SealedSegment } from './wal/writer.js';
-
-// One object may be as large as a whole decompressed request.
-const MAX_OBJECT_SIZE = 256 * 1024 * 1024;
 
 // Several segments per statement: DuckDB's per-statement cost dominated small segments (measured-floors.md).
 const MAX_BATCH_BYTES = 256 * 1024 * 1024;
 const MAX_BATCH_SEGMENTS = 64;
-/** Attempts on a lone segment before it is set aside so later segments can load. */
+/** Attempts on a lone segment before it is set aside whole so later segments can load (a last resort: lines are set aside one by one first). */
 const MAX_SEGMENT_ATTEMPTS = 3;
 const RETRY_DELAY_MS = 1000;
 
-const STAGE_SQL = `
-  CREATE OR REPLACE TEMP TABLE wal_batch AS
-  SELECT * FROM read_json($1, format = 'newline_delimited', columns = ${WAL_COLUMNS_SQL},
-                          maximum_object_size = ${MAX_OBJECT_SIZE})`;
-
-// A sender retrying inside the batch window puts one span twice in a batch.
-// Checking first keeps the common case free of a sort over wide rows.
-const HAS_BATCH_DUPLICATES_SQL = `
-  SELECT count(*) <> count(DISTINCT (project_id, trace_id, span_id)) AS dup FROM wal_batch`;
-const DEDUP_BATCH_SQL = `
-  DELETE FROM wal_batch WHERE rowid NOT IN (
-    SELECT min(rowid) FROM wal_batch GROUP BY project_id, trace_id, span_id)`;
-
-// (project_id, trace_id, span_id) is the identity: a re-sent batch adds nothing.
-const DEDUP_SQL = `
-  DELETE FROM wal_batch b WHERE EXISTS (
-    SELECT 1 FROM spans s WHERE s.project_id = b.project_id AND s.trace_id = b.trace_id AND s.span_id = b.span_id)`;
-
-const INSERT_SPANS_SQL = `
-  INSERT INTO spans (${SPAN_INSERT_SQL.map(([c]) => c).join(', ')})
-  SELECT ${SPAN_INSERT_SQL.map(([, e]) => e).join(', ')} FROM wal_batch`;
-
-const pickRoot = (col: string) =>
-  `coalesce(any_value(${col}) FILTER (WHERE parent_span_id IS NULL AND ${col} IS NOT NULL), arg_min(${col}, started_us) FILTER (WHERE ${col} IS NOT NULL))`;
-
-const UPSERT_TRACES_SQL = `
-  INSERT INTO traces
-  SELECT project_id, trace_id, make_timestamp(min(started_us)), make_timestamp(max(ended_us)),
-    any_value(span_id) FILTER (WHERE parent_span_id IS NULL),
-    any_value(name) FILTER (WHERE parent_span_id IS NULL),
-    arg_min(name, started_us),
-    CASE WHEN bool_or(status = 'error') THEN 'error' WHEN bool_or(status = 'ok') THEN 'ok' ELSE 'unset' END,
-    ${pickRoot('service_name')}, ${pickRoot('framework')}, ${pickRoot('session_id')}, ${pickRoot('user_id')}, ${pickRoot('agent_name')},
-    count(*), count(*) FILTER (WHERE status = 'error'), count(*) FILTER (WHERE type = 'llm_call'),
-    count(*) FILTER (WHERE type = 'tool_call'),
-    coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), sum(cost_usd),
-    coalesce(list_distinct(list(coalesce(response_model, request_model)) FILTER (WHERE coalesce(response_model, request_model) IS NOT NULL)), [])
-  FROM wal_batch GROUP BY project_id, trace_id
-  ON CONFLICT (project_id, trace_id) DO UPDATE SET
-    started_at = least(traces.started_at, excluded.started_at),
-    ended_at = greatest(traces.ended_at, excluded.ended_at),
-    root_span_id = coalesce(excluded.root_span_id, traces.root_span_id),
-    root_name = coalesce(excluded.root_name, traces.root_name),
-    first_name = CASE WHEN excluded.started_at < traces.started_at THEN excluded.first_name ELSE traces.first_name END,
-    status = CASE WHEN traces.status = 'error' OR excluded.status = 'error' THEN 'error'
-                  WHEN traces.status = 'ok' OR excluded.status = 'ok' THEN 'ok' ELSE 'unset' END,
-    service_name = CASE WHEN excluded.root_span_id IS NOT NULL THEN coalesce(excluded.service_name, traces.service_name) ELSE coalesce(traces.service_name, excluded.service_name) END,
-    framework = CASE WHEN excluded.root_span_id IS NOT NULL THEN coalesce(excluded.framework, traces.framework) ELSE coalesce(traces.framework, excluded.framework) END,
-    session_id = coalesce(traces.session_id, excluded.session_id),
-    user_id = coalesce(traces.user_id, excluded.user_id),
-    agent_name = CASE WHEN excluded.root_span_id IS NOT NULL THEN coalesce(excluded.agent_name, traces.agent_name) ELSE coalesce(traces.agent_name, excluded.agent_name) END,
-    span_count = traces.span_count + excluded.span_count,
-    error_count = traces.error_count + excluded.error_count,
-    llm_call_count = traces.llm_call_count + excluded.llm_call_count,
-    tool_call_count = traces.tool_call_count + excluded.tool_call_count,
-    input_tokens = traces.input_tokens + excluded.input_tokens,
-    output_tokens = traces.output_tokens + excluded.output_tokens,
-    cost_usd = CASE WHEN traces.cost_usd IS NULL THEN excluded.cost_usd WHEN excluded.cost_usd IS NULL THEN traces.cost_usd
-                    ELSE traces.cost_usd + excluded.cost_usd END,
-    models = list_distinct(list_concat(traces.models, excluded.models))`;
+/** What a quarantine replay did. */
+export interface QuarantineReplay {
+  files: number;
+  /** Lines read from the quarantine files. */
+  lines: number;
+  /** Spans inserted (lines already stored are not inserted twice). */
+  inserted: number;
+  /** Lines that still cannot be loaded and stay quarantined. */
+  stillQuarantined: number;
+}
 
 export interface LoaderStats {
   /** Sealed segments waiting for the loader. */
@@ -88,9 +38,12 @@ export interface LoaderStats {
   insertedSpans: number;
   lastLoadMs: number | null;
   lastError: string | null;
-  /** Segments set aside after repeated load failures (kept on disk under wal/quarantine). */
+  /** Whole segments set aside after repeated load failures (kept on disk under wal/quarantine). */
   quarantinedSegments: number;
+  /** WAL lines (spans) in wal/quarantine, whole segments included; counted from disk at start-up. */
   quarantinedSpans: number;
+  /** Files in wal/quarantine. */
+  quarantineFiles: number;
 }
 
 /**
@@ -107,15 +60,21 @@ export class SegmentLoader {
   readonly stats: LoaderStats = {
     queuedSegments: 0, queuedBytes: 0, queuedSpans: 0, oldestFirstWriteAt: null,
     loadedSegments: 0, loadedSpans: 0, insertedSpans: 0, lastLoadMs: null, lastError: null,
-    quarantinedSegments: 0, quarantinedSpans: 0,
+    quarantinedSegments: 0, quarantinedSpans: 0, quarantineFiles: 0,
   };
   private failures = 0;
   private retryAt = 0;
 
+  /** Serializes every use of the writer connection (segment loads and quarantine replays). */
+  private writing: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly db: Database,
     private readonly log: Logger,
-  ) {}
+    readonly quarantined: Quarantine,
+  ) {
+    this.syncQuarantineStats();
+  }
 
   enqueue(segment: SealedSegment): void {
     this.queue.push(segment);
@@ -151,7 +110,7 @@ export class SegmentLoader {
       const batch = this.nextBatch();
       const t0 = performance.now();
       try {
-        const inserted = await this.load(batch);
+        const inserted = await this.exclusive(() => this.load(batch));
         this.failures = 0;
         this.queue.splice(0, batch.length);
         this.recount();
@@ -163,6 +122,8 @@ export class SegmentLoader {
         for (const seg of batch) {
           await unlink(seg.path).catch((err) => this.log.warn({ err, path: seg.path }, 'could not delete loaded WAL segment'));
         }
+        // A loaded segment's entry must not reappear after power loss (it would only be skipped, but costs a read).
+        await fsyncDir(path.dirname(batch[0].path)).catch((err) => this.log.warn({ err }, 'could not fsync the WAL directory'));
       } catch (err) {
         // The segments stay queued and on disk; nothing is lost, ingest goes on into the WAL.
         this.failures++;
@@ -171,7 +132,7 @@ export class SegmentLoader {
         // Only a deterministic data error is a bad segment; I/O or memory errors are retried forever.
         const dataError = /Invalid Input Error|Conversion Error|JSON/i.test((err as Error).message);
         if (batch.length === 1 && dataError && this.failures >= MAX_SEGMENT_ATTEMPTS) {
-          await this.quarantine(batch[0], err as Error);
+          await this.setAsideWhole(batch[0], err as Error);
           continue;
         }
         this.retryAt = Date.now() + RETRY_DELAY_MS;
@@ -183,20 +144,29 @@ export class SegmentLoader {
   }
 
   /**
-   * Moves a segment that keeps failing to `wal/quarantine/` so it cannot
-   * block every later segment. The file is kept whole for inspection and
-   * replay (move it back into `wal/` after fixing the cause).
+   * Last resort for a segment whose line-by-line staging keeps failing:
+   * moves it whole to `wal/quarantine/` so it cannot block every later
+   * segment. Replayable like set-aside lines.
    */
-  private async quarantine(seg: SealedSegment, err: Error): Promise<void> {
-    const dir = path.join(path.dirname(seg.path), 'quarantine');
-    await mkdir(dir, { recursive: true });
-    await rename(seg.path, path.join(dir, path.basename(seg.path)));
+  private async setAsideWhole(seg: SealedSegment, err: Error): Promise<void> {
+    await this.quarantined.adoptSegment(seg.path, seg.spans);
     this.queue.shift();
     this.recount();
     this.failures = 0;
-    this.stats.quarantinedSegments++;
-    this.stats.quarantinedSpans += seg.spans;
-    this.log.error({ segment: seg.path, err }, 'WAL segment set aside in wal/quarantine after repeated load failures');
+    this.syncQuarantineStats();
+    this.log.error({ segment: seg.path, err }, 'WAL segment set aside whole in wal/quarantine after repeated load failures');
+  }
+
+  private syncQuarantineStats(): void {
+    this.stats.quarantinedSegments = this.quarantined.wholeSegments;
+    this.stats.quarantinedSpans = this.quarantined.totalLines;
+    this.stats.quarantineFiles = this.quarantined.list().length;
+  }
+
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.writing.then(task);
+    this.writing = run.catch(() => {});
+    return run;
   }
 
   /** The oldest queued segments, up to the batch bounds; one at a time after a failure, to isolate a bad segment. */
@@ -211,8 +181,22 @@ export class SegmentLoader {
     return this.queue.slice(0, n);
   }
 
-  /** Loads segments in one transaction with their `wal_segments` records; returns the spans inserted. */
+  /**
+   * Loads segments in one transaction with their `wal_segments` records;
+   * returns the spans inserted. The fast stage is one `read_json` statement;
+   * if anything in the batch makes it fail, the batch is staged again line by
+   * line and only the lines that cannot load are set aside.
+   */
   private async load(batch: SealedSegment[]): Promise<number> {
+    try {
+      return await this.loadOnce(batch, false);
+    } catch (err) {
+      this.log.warn({ err, segments: batch.map((s) => s.path) }, 'loading WAL segments in one statement failed; staging them line by line');
+      return this.loadOnce(batch, true);
+    }
+  }
+
+  private async loadOnce(batch: SealedSegment[], careful: boolean): Promise<number> {
     const conn = this.db.writer;
     await conn.run('BEGIN TRANSACTION');
     try {
@@ -222,12 +206,16 @@ export class SegmentLoader {
       const todo = batch.filter((s) => !loaded.has(s.seq));
       let inserted = 0;
       if (todo.length > 0) {
-        await conn.run(STAGE_SQL, [listValue(todo.map((s) => s.path))], [LIST(VARCHAR)]);
-        const dup = await conn.runAndReadAll(HAS_BATCH_DUPLICATES_SQL);
-        if (dup.getRows()[0][0] === true) await conn.run(DEDUP_BATCH_SQL);
-        await conn.run(DEDUP_SQL);
-        inserted = (await conn.run(INSERT_SPANS_SQL)).rowsChanged;
-        if (inserted > 0) await conn.run(UPSERT_TRACES_SQL);
+        if (careful) {
+          const lines: SourceLine[] = [];
+          for (const s of todo) lines.push(...(await segmentLines(s.path)));
+          const rejected = await stageCarefully(conn, lines, this.scratchPath());
+          // Set aside before the commit: once the segment is recorded as loaded it is deleted.
+          await this.setAsideLines(rejected, 'WAL lines set aside in wal/quarantine: the store cannot hold them');
+        } else {
+          await conn.run(STAGE_SQL, [listValue(todo.map((s) => s.path))], [LIST(VARCHAR)]);
+        }
+        inserted = await insertStaged(conn);
         // Inserted rows are attributed to the batch's first segment; the rest record 0.
         for (let i = 0; i < todo.length; i++) {
           const s = todo[i];
@@ -241,6 +229,69 @@ export class SegmentLoader {
       await conn.run('ROLLBACK').catch(() => {});
       throw err;
     }
+  }
+
+  /** Writes rejected lines to one quarantine file per source segment (replacing an earlier attempt's) and logs each file once. */
+  private async setAsideLines(rejected: readonly QuarantinedLine[], message: string): Promise<void> {
+    const bySegment = new Map<string, QuarantinedLine[]>();
+    for (const r of rejected) {
+      const list = bySegment.get(r.segment) ?? [];
+      list.push(r);
+      bySegment.set(r.segment, list);
+    }
+    for (const [segment, lines] of bySegment) {
+      const name = Quarantine.rejectedName(segment);
+      await this.quarantined.write(name, lines);
+      const file = this.quarantined.list().find((f) => f.name === name);
+      this.log.error({ segment, file: name, lines: lines.length, reasons: file?.reasons }, message);
+    }
+    this.syncQuarantineStats();
+  }
+
+  private scratchPath(): string {
+    return path.join(this.quarantined.dir, `stage-${process.pid}.tmp`);
+  }
+
+  /**
+   * Loads what now fits from every quarantine file (after the cause was
+   * fixed, e.g. by an upgrade) and leaves the rest, with current reasons,
+   * in place. Identity de-duplication makes a replay safe to repeat, also
+   * after a crash halfway through.
+   */
+  replayQuarantine(): Promise<QuarantineReplay> {
+    return this.exclusive(async () => {
+      const out: QuarantineReplay = { files: 0, lines: 0, inserted: 0, stillQuarantined: 0 };
+      for (const file of this.quarantined.list()) {
+        const entries = await this.quarantined.read(file.name);
+        out.files++;
+        out.lines += entries.length;
+        const conn = this.db.writer;
+        let rejected: QuarantinedLine[];
+        await conn.run('BEGIN TRANSACTION');
+        try {
+          rejected = await stageCarefully(conn, entries.map((e) => ({ segment: e.segment, line: e.line, text: e.record })), this.scratchPath());
+          out.inserted += await insertStaged(conn);
+          await conn.run('COMMIT');
+          await conn.run('DROP TABLE IF EXISTS wal_batch');
+        } catch (err) {
+          await conn.run('ROLLBACK').catch(() => {});
+          throw err;
+        }
+        out.stillQuarantined += rejected.length;
+        // A whole segment's remaining lines move to its rejected-lines file, with their reasons.
+        const target = file.name.endsWith('.sealed') ? Quarantine.rejectedName(file.name) : file.name;
+        if (target !== file.name) {
+          const existing = await this.quarantined.read(target).catch(() => [] as QuarantinedLine[]);
+          await this.quarantined.write(target, [...existing, ...rejected]);
+          await this.quarantined.remove(file.name);
+        } else {
+          await this.quarantined.write(target, rejected);
+        }
+      }
+      this.syncQuarantineStats();
+      this.log.info(out, 'quarantine replayed');
+      return out;
+    });
   }
 
   private recount(): void {

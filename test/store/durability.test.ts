@@ -164,7 +164,7 @@ describe('durability', () => {
 });
 
 describe('poison segments', () => {
-  it('sets aside a segment DuckDB cannot load, loads the ones after it, and reports it in health', async () => {
+  it('sets aside only the line DuckDB cannot load, loads the rest, and reports it in health', async () => {
     const dir = await newDir();
     const walDir = path.join(dir, 'wal');
     await mkdir(walDir, { recursive: true });
@@ -191,8 +191,10 @@ describe('poison segments', () => {
       expect((await fetch(`${s.httpUrl}/api/traces/${bad}`)).status).toBe(404);
       const h = (await (await fetch(`${s.httpUrl}/api/health`)).json()) as any;
       expect(h.status).toBe('degraded');
-      expect(h.store.loader.quarantinedSegments).toBe(1);
-      expect(await readdir(path.join(walDir, 'quarantine'))).toEqual(['000000000001.sealed']);
+      expect(h.store.loader.quarantinedSegments).toBe(0);
+      expect(h.store.quarantine).toMatchObject({ files: 1, spans: 1 });
+      expect(h.store.quarantine.reasons[0]).toMatch(/input_tokens/);
+      expect(await readdir(path.join(walDir, 'quarantine'))).toEqual(['000000000001.rejected.ndjson']);
     } finally {
       await s.dispose();
     }

@@ -19,7 +19,7 @@ export function mountHealth(router: Router, deps: HealthDeps): void {
     const failure = store.wal.broken;
     const loader = store.loader.stats;
     const state = deps.shuttingDown() ? 'shutting_down' : failure ? 'failed' : !store.replayed ? 'replaying' : 'open';
-    const degraded = loader.lastError !== null || loader.quarantinedSegments > 0;
+    const degraded = loader.lastError !== null || loader.quarantinedSpans > 0;
     const status = state === 'open' ? (degraded ? 'degraded' : 'ok') : state === 'failed' ? 'error' : state;
     return {
       status,
@@ -29,7 +29,7 @@ export function mountHealth(router: Router, deps: HealthDeps): void {
         state,
         engine: 'duckdb',
         schemaVersion: store.db.schemaVersion,
-        error: failure?.message ?? loader.lastError ?? null,
+        error: failure?.message ?? loader.lastError ?? (loader.quarantinedSpans > 0 ? `${loader.quarantinedSpans} WAL line(s) quarantined` : null),
         wal: { lag: store.lag(), queuedSpans: pipeline.queuedSpans },
         loader: {
           loadedSegments: loader.loadedSegments,
@@ -38,6 +38,12 @@ export function mountHealth(router: Router, deps: HealthDeps): void {
           lastLoadMs: loader.lastLoadMs,
           quarantinedSegments: loader.quarantinedSegments,
           quarantinedSpans: loader.quarantinedSpans,
+        },
+        // Lines the loader could not load, kept in wal/quarantine with their reasons (POST /api/storage/quarantine/replay).
+        quarantine: {
+          files: loader.quarantineFiles,
+          spans: loader.quarantinedSpans,
+          reasons: [...new Set(store.loader.quarantined.list().flatMap((f) => f.reasons))].slice(0, 5),
         },
       },
       ingest: {

@@ -1,9 +1,14 @@
 import { z } from 'zod';
 import { invalid } from '../../errors.js';
+import { MAX_TIMESTAMP_MS, timestampProblem } from '../../model/store-range.js';
 import { toMicros } from './time.js';
 import { parseOrThrow } from './validate.js';
 
-const timestamp = z.union([z.iso.datetime({ offset: true, local: false }), z.number().nonnegative()]);
+// One range for both spellings: what the store's timestamps hold (store-range.ts).
+const timestamp = z.union([
+  z.iso.datetime({ offset: true, local: false }).refine((v) => timestampProblem(toMicros(v)) === null, { message: 'must be between 1970-01-01 and 2262-04-11' }),
+  z.number().nonnegative().max(MAX_TIMESTAMP_MS),
+]);
 const count = z.number().int().nonnegative();
 const text = z.string().max(4096);
 

@@ -1,16 +1,20 @@
 import { z } from 'zod';
+import { MAX_DURATION_MS, timestampProblem } from '../../model/store-range.js';
+import { toMicros } from './time.js';
 import { parseOrThrow } from './validate.js';
 
 const text = z.string().max(4096);
 const count = z.number().int().nonnegative();
+const isoTime = z.iso.datetime({ offset: true })
+  .refine((v) => timestampProblem(toMicros(v)) === null, { message: 'must be between 1970-01-01 and 2262-04-11' });
 
 /** The SDK's ToolCallSpan (langsight-api.txt, POST /api/traces/spans), snake_case. */
 const toolCallSpan = z.object({
   server_name: text.min(1),
   tool_name: text.min(1),
-  started_at: z.iso.datetime({ offset: true }),
-  ended_at: z.iso.datetime({ offset: true }).nullish(),
-  latency_ms: z.number().nonnegative().nullish(),
+  started_at: isoTime,
+  ended_at: isoTime.nullish(),
+  latency_ms: z.number().nonnegative().max(MAX_DURATION_MS).nullish(),
   status: z.enum(['success', 'error', 'timeout', 'prevented']).default('success'),
   error: z.string().max(65536).nullish(),
   project_id: z.string().min(1).max(128).nullish(),

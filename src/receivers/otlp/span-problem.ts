@@ -4,7 +4,8 @@ import type { DecodedExport } from './decode.js';
 /** A problem with one span; the span is rejected, the rest of the request is kept. */
 export class SpanProblem extends Error {}
 
-const MAX_REJECT_MESSAGES = 5;
+/** partial_success.error_message names the first few rejected spans. */
+export const MAX_REJECT_MESSAGES = 5;
 
 /** Counts a rejected span and keeps the first few reasons for partial_success.error_message. */
 export function rejectSpan(out: DecodedExport, where: string, problem: SpanProblem): void {
