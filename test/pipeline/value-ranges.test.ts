@@ -112,6 +112,24 @@ describe('values the store cannot hold', () => {
     }
   });
 
+  it('stores native text with lone surrogates (as U+FFFD) instead of writing a WAL line DuckDB refuses', async () => {
+    const s = await startTestServer();
+    try {
+      const body = '{"spans":[{"traceId":"surrogate","spanId":"s1","name":"a\\ud800b","startedAt":"2026-06-02T10:00:00Z",'
+        + '"input":{"k\\udc00":"\\udfff"},"attributes":{"x":"\\ud83d"}}]}';
+      const res = await fetch(`${s.httpUrl}/api/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(res.status).toBe(200);
+      await waitLoaded(s);
+      const t = await traceOf(s.httpUrl, 'surrogate');
+      expect(t.spans[0].name).toBe('a\ufffdb');
+      expect(t.spans[0].attributes.x).toBe('\ufffd');
+      const h = (await (await fetch(`${s.httpUrl}/api/health`)).json()) as any;
+      expect(h.status).toBe('ok');
+    } finally {
+      await s.dispose();
+    }
+  });
+
   it('reports spans repeated within one native request as duplicates, stored once', async () => {
     const s = await startTestServer();
     try {
