@@ -708,7 +708,7 @@ describe('native ingest', () => {
       ],
     }), { 'content-type': JSON_TYPE });
     expect(r.status).toBe(200);
-    expect(json(r.buf)).toEqual({ accepted: 3, rejected: 0 });
+    expect(json(r.buf)).toEqual({ accepted: 3, rejected: 0, duplicates: 0 });
     await remember(traceId, ['root', 'llm', 'reported']);
 
     const list = (await (await fetch(`${server.httpUrl}/api/traces?sessionId=native-session`)).json()) as any;
@@ -747,7 +747,7 @@ describe('native ingest', () => {
       },
     ]), { 'content-type': JSON_TYPE });
     expect(r.status).toBe(202);
-    expect(json(r.buf)).toEqual({ accepted: 1, rejected: 0 });
+    expect(json(r.buf)).toEqual({ accepted: 1, rejected: 0, duplicates: 0 });
     await remember(traceId, ['ls-span-1']);
     const { body: t } = await getTrace(traceId);
     expect(t.framework).toBe('langsight');
