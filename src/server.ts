@@ -9,6 +9,7 @@ import { OtlpGrpcReceiver } from './receivers/otlp-grpc.js';
 import { mountOtlpHttp } from './receivers/otlp-http.js';
 import { mountNativeIngest } from './receivers/native/routes.js';
 import { createApp } from './api/app.js';
+import { installClientErrorHandler } from './api/client-error.js';
 import { HttpMetrics } from './api/http-metrics.js';
 import { mountHealth } from './api/routes/health.js';
 import { mountTraces, DEFAULT_PROJECT } from './api/routes/traces.js';
@@ -61,6 +62,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
       semconv: { payloadMaxBytes: config.limits.payloadMaxBytes },
       limits: { maxAttributeDepth: config.limits.maxAttributeDepth },
       defaultProjectId: DEFAULT_PROJECT,
+      spanLimits: config.limits,
     },
   );
   const usage = new UsageCounters();
@@ -78,6 +80,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     maxDecompressedBytes: config.limits.maxDecompressedBytes,
     maxAttributeDepth: config.limits.maxAttributeDepth,
     payloadMaxBytes: config.limits.payloadMaxBytes,
+    maxJsonDepth: config.limits.maxJsonDepth,
   };
   const ready = () => store.replayed && !shuttingDown && !store.wal.broken;
   mountOtlpHttp(router, { pipeline, limits });
@@ -95,6 +98,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   }, log);
 
   const server = http.createServer(app.callback());
+  installClientErrorHandler(server);
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 120_000;
   try {

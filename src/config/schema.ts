@@ -33,6 +33,21 @@ export const configSchema = z.object({
     maxAttributeDepth: positiveInt.default(16),
     /** Cap per captured payload field (input/output), bytes. */
     payloadMaxBytes: positiveInt.default(64 * 1024),
+    /** Deepest nesting of JSON arrays/objects in a native JSON body (envelope included); deeper is a 400. */
+    maxJsonDepth: z.number().int().min(4).default(64),
+    // Span limits (like the OTel SDK's SpanLimits), applied to every stored span; cuts are marked in `lookspan.truncated`.
+    /** Attributes kept per span (and per resource), the first ones in key order. */
+    maxAttributesPerSpan: z.number().int().min(0).default(128),
+    /** Longest attribute string value (also inside arrays/maps, events, links, resource), UTF-8 bytes. */
+    maxAttributeValueBytes: positiveInt.default(16 * 1024),
+    /** Events kept per span: the last ones (as the OTel JS SDK drops the oldest). */
+    maxEventsPerSpan: z.number().int().min(0).default(128),
+    /** Links kept per span: the first ones. */
+    maxLinksPerSpan: z.number().int().min(0).default(128),
+    /** Attributes kept per span event. */
+    maxAttributesPerEvent: z.number().int().min(0).default(128),
+    /** Attributes kept per span link. */
+    maxAttributesPerLink: z.number().int().min(0).default(128),
   }).strict().prefault({}),
   pipeline: z.object({
     /** Spans accepted but not yet fsynced; past it receivers answer 429. */

@@ -1,4 +1,5 @@
 import { Histogram } from './histogram.js';
+import { SpanLimitCounters } from './span-limits.js';
 
 /** Ingest counters by receiver; every refused span is counted with its reason. */
 export class IngestCounters {
@@ -8,6 +9,8 @@ export class IngestCounters {
   readonly rejectedByReason = new Map<string, number>();
   /** Ack latency (fsync wait), seconds. */
   readonly ack = new Histogram([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
+  /** Items cut from stored spans by the span limits (`limits.maxAttributesPerSpan`, …), by limit. */
+  readonly spanLimits = new SpanLimitCounters();
 
   received(receiver: string, n: number): void {
     this.receivedByReceiver.set(receiver, (this.receivedByReceiver.get(receiver) ?? 0) + n);

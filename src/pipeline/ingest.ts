@@ -8,6 +8,7 @@ import { fromIngestSpan } from '../semconv/native/ingest-span.js';
 import { fromToolCallSpan } from '../semconv/native/tool-call-span.js';
 import { overloaded, unavailable } from '../errors.js';
 import { IngestCounters } from './counters.js';
+import type { SpanLimits } from './span-limits.js';
 import { encodeSpans, normalizeOtlp, type NormalizedBatch, type NormalizeContext, type SpanDigest } from './normalize.js';
 
 /** Where accepted records go: the WAL. `append` resolves once they are fsynced. */
@@ -26,6 +27,8 @@ export interface PipelineOptions {
   semconv: SemconvOptions;
   limits: DecodeLimits;
   defaultProjectId: string;
+  /** Attribute/event/link limits per stored span (DEFAULT_SPAN_LIMITS when absent). */
+  spanLimits?: SpanLimits;
 }
 
 
@@ -73,7 +76,7 @@ export class Pipeline implements SpanSink {
     if (this.closed) throw unavailable('Lookspan is shutting down', this.opts.retryAfterSeconds);
     // Measured with a worker thread for this step: no gain on 2 cores, where the
     // DuckDB loader already uses the second core, so it runs on the event loop.
-    const batch = normalizeOtlp(body, encoding, this.inline);
+    const batch = normalizeOtlp(body, encoding, this.inline, this.opts.spanLimits, this.counters.spanLimits);
     this.counters.received(receiver, batch.spans + batch.rejected);
     if (batch.rejected > 0) this.counters.rejected(receiver, 'invalid', batch.rejected);
     const message = batch.rejected > 0 ? `${batch.rejected} span(s) rejected: ${batch.rejectMessages.join('; ')}` : '';
@@ -97,7 +100,7 @@ export class Pipeline implements SpanSink {
     const n = spans.length;
     this.counters.received(receiver, n);
     if (n === 0) return { accepted: 0, rejected: 0, message: '' };
-    const { wal, digests } = encodeSpans(spans, this.opts.defaultProjectId, this.costs);
+    const { wal, digests } = encodeSpans(spans, this.opts.defaultProjectId, this.costs, this.opts.spanLimits, this.counters.spanLimits);
     await this.commit({ wal, digests, spans: n, rejected: 0, rejectMessages: [] }, receiver);
     return { accepted: n, rejected: 0, message: '' };
   }

@@ -2,6 +2,7 @@ import type { SemanticSpan, SemconvOptions } from '../semconv/index.js';
 import { toSemanticSpan } from '../semconv/index.js';
 import type { CostModel } from '../enrich/cost.js';
 import type { SpanRecord } from '../model/span-record.js';
+import { applySpanLimits, DEFAULT_SPAN_LIMITS, type ResourceLimitCache, type SpanLimitCounters, type SpanLimits } from './span-limits.js';
 import { decodeJson, decodeProtobuf, type DecodeLimits } from '../receivers/otlp/decode.js';
 import type { OtlpEncoding } from '../receivers/sink.js';
 
@@ -56,18 +57,28 @@ function encodeLines(lines: string[]): Buffer {
   return buf;
 }
 
-/** Prices semantic spans, completes them into SpanRecords and serializes them as WAL lines. */
-export function encodeSpans(spans: Array<SemanticSpan & { project_id?: string | null }>, project: string, costs: CostModel): { wal: Buffer; digests: SpanDigest[] } {
+/**
+ * Prices semantic spans, completes them into SpanRecords, applies the span
+ * limits (DEFAULT_SPAN_LIMITS when none are given; cuts are counted in
+ * `counters`) and serializes them as WAL lines.
+ */
+export function encodeSpans(
+  spans: Array<SemanticSpan & { project_id?: string | null }>, project: string, costs: CostModel,
+  spanLimits: SpanLimits = DEFAULT_SPAN_LIMITS, counters?: SpanLimitCounters,
+): { wal: Buffer; digests: SpanDigest[] } {
   const lines = new Array<string>(spans.length);
   const digests = new Array<SpanDigest>(spans.length);
   // Every span of a ResourceSpans shares one resource object (often 1-2 KB
   // once a collector adds k8s attributes): serialize it once per request.
   const resourceJson = new Map<object, string>();
+  const limitedResources: ResourceLimitCache = new Map();
   for (let i = 0; i < spans.length; i++) {
     // Completed in place rather than copied: a 45-field spread per span was a
     // measurable share of the ingest hot path. JSON.stringify drops the
     // undefined `reported_cost_usd`, so the WAL line has exactly the columns.
     const rec = spans[i] as Omit<SemanticSpan, 'reported_cost_usd'> & SpanRecord & { reported_cost_usd?: number | null };
+    const cut = applySpanLimits(rec, spanLimits, limitedResources);
+    if (cut !== null) counters?.add(cut);
     const cost = costs.price(spans[i]);
     rec.project_id = rec.project_id || project;
     rec.cost_usd = cost.cost_usd;
@@ -94,11 +105,13 @@ export function encodeSpans(spans: Array<SemanticSpan & { project_id?: string | 
 }
 
 /** Decodes an OTLP body and turns its valid spans into WAL bytes (pure; runs inline or in a worker). */
-export function normalizeOtlp(body: Buffer, encoding: OtlpEncoding, ctx: NormalizeContext): NormalizedBatch {
+export function normalizeOtlp(
+  body: Buffer, encoding: OtlpEncoding, ctx: NormalizeContext, spanLimits?: SpanLimits, counters?: SpanLimitCounters,
+): NormalizedBatch {
   const decoded = encoding === 'protobuf' ? decodeProtobuf(body, ctx.limits) : decodeJson(body, ctx.limits);
   const n = decoded.spans.length;
   const spans = new Array<SemanticSpan>(n);
   for (let i = 0; i < n; i++) spans[i] = toSemanticSpan(decoded.spans[i], ctx.semconv);
-  const { wal, digests } = n > 0 ? encodeSpans(spans, ctx.project, ctx.costs) : { wal: Buffer.alloc(0), digests: [] };
+  const { wal, digests } = n > 0 ? encodeSpans(spans, ctx.project, ctx.costs, spanLimits, counters) : { wal: Buffer.alloc(0), digests: [] };
   return { wal, spans: n, rejected: decoded.rejected, rejectMessages: decoded.rejectMessages, digests };
 }

@@ -62,6 +62,7 @@ export function mountMetrics(router: Router, deps: { pipeline: Pipeline; store: 
     counter('lookspan_spans_received_total', 'Spans received, by receiver.', ['receiver'], c.receivedByReceiver);
     counter('lookspan_spans_accepted_total', 'Spans acknowledged after fsync, by receiver.', ['receiver'], c.acceptedByReceiver);
     counter('lookspan_spans_rejected_total', 'Spans refused, by receiver and reason.', ['receiver', 'reason'], c.rejectedByReason);
+    counter('lookspan_span_limits_applied_total', 'Attributes, string values, events and links cut from stored spans by the span limits, by limit.', ['limit'], c.spanLimits.byLimit);
     out.push('# HELP lookspan_spans_loaded_total Spans moved from the WAL into DuckDB.', '# TYPE lookspan_spans_loaded_total counter',
       `lookspan_spans_loaded_total ${store.loader.stats.insertedSpans}`);
     const lag = store.lag();

@@ -8,7 +8,8 @@ import { parseJsonBody } from './validate.js';
 
 export interface NativeDeps {
   pipeline: SpanSink;
-  limits: BodyLimits;
+  /** Body size limits, plus `maxJsonDepth` (limits.maxJsonDepth; 64 when absent) for the whole JSON body. */
+  limits: BodyLimits & { maxJsonDepth?: number };
 }
 
 function requireJson(type: string): void {
@@ -25,13 +26,13 @@ function requireJson(type: string): void {
 export function mountNativeIngest(router: Router, deps: NativeDeps): void {
   router.post('/api/ingest', async (ctx) => {
     requireJson(ctx.get('content-type'));
-    const payload = parseIngestPayload(parseJsonBody(await readBody(ctx.req, deps.limits)));
+    const payload = parseIngestPayload(parseJsonBody(await readBody(ctx.req, deps.limits), deps.limits.maxJsonDepth));
     const result = await deps.pipeline.submitIngestPayload(payload, 'native_ingest');
     ctx.body = { accepted: result.accepted, rejected: result.rejected };
   });
   router.post('/api/traces/spans', async (ctx) => {
     requireJson(ctx.get('content-type'));
-    const spans = parseToolCallSpans(parseJsonBody(await readBody(ctx.req, deps.limits)));
+    const spans = parseToolCallSpans(parseJsonBody(await readBody(ctx.req, deps.limits), deps.limits.maxJsonDepth));
     const result = await deps.pipeline.submitToolCallSpans(spans, 'native_tool_spans');
     ctx.status = 202;
     ctx.body = { accepted: result.accepted, rejected: result.rejected };

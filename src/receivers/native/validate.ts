@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { invalid, type FieldProblem } from '../../errors.js';
+import { DEFAULT_MAX_JSON_DEPTH, tooDeepField } from '../json-bounds.js';
 
 /** Formats a zod path like `spans[3].usage.inputTokens`. */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
@@ -20,11 +21,23 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: stri
   throw invalid(`invalid ${what}: ${summary}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`, problems);
 }
 
-/** Parses a JSON body, as a 400 when it is not JSON. */
-export function parseJsonBody(body: Buffer): unknown {
+/**
+ * Parses a JSON body, as a 400 when it is not JSON or nests deeper than
+ * `maxDepth` levels (checked iteratively, before any recursive code such as
+ * zod or JSON.stringify sees the value; the 400 names the field).
+ */
+export function parseJsonBody(body: Buffer, maxDepth = DEFAULT_MAX_JSON_DEPTH): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(body.toString('utf8'));
+    value = JSON.parse(body.toString('utf8'));
   } catch (err) {
     throw invalid(`malformed JSON body: ${(err as Error).message}`);
   }
+  const deep = tooDeepField(value, maxDepth);
+  if (deep !== null) {
+    const path = formatPath(deep);
+    const message = `nested deeper than ${maxDepth} levels of JSON arrays/objects (limits.maxJsonDepth, counted from the top of the body)`;
+    throw invalid(`invalid JSON body: ${path}: ${message}`, [{ path, message }]);
+  }
+  return value;
 }
