@@ -6,7 +6,8 @@ import type { IngestResult, OtlpEncoding, SpanSink } from '../receivers/sink.js'
 import type { ToolCallSpan } from '../receivers/native/tool-call-spans.js';
 import { fromIngestSpan } from '../semconv/native/ingest-span.js';
 import { fromToolCallSpan } from '../semconv/native/tool-call-span.js';
-import { overloaded, unavailable } from '../errors.js';
+import { invalid, overloaded, unavailable } from '../errors.js';
+import { clampEnd, spanValueProblem } from './span-values.js';
 import { IngestCounters } from './counters.js';
 import type { SpanLimits } from './span-limits.js';
 import { encodeSpans, normalizeOtlp, type NormalizedBatch, type NormalizeContext, type SpanDigest } from './normalize.js';
@@ -96,13 +97,36 @@ export class Pipeline implements SpanSink {
     return this.submitSemantic(spans.map((s) => fromToolCallSpan(s, max)), receiver);
   }
 
+  /**
+   * Native requests are all-or-nothing (a 400 names the first span whose
+   * value the store cannot hold); a span repeated within the request is
+   * stored once, the first copy winning as in the loader, and reported as a
+   * duplicate rather than as accepted.
+   */
   private async submitSemantic(spans: Array<SemanticSpan & { project_id?: string | null }>, receiver: string): Promise<IngestResult> {
-    const n = spans.length;
-    this.counters.received(receiver, n);
-    if (n === 0) return { accepted: 0, rejected: 0, message: '' };
-    const { wal, digests } = encodeSpans(spans, this.opts.defaultProjectId, this.costs, this.opts.spanLimits, this.counters.spanLimits);
+    this.counters.received(receiver, spans.length);
+    const unique: typeof spans = [];
+    const seen = new Set<string>();
+    for (let i = 0; i < spans.length; i++) {
+      const s = spans[i];
+      const problem = spanValueProblem(s);
+      if (problem !== null) {
+        this.counters.rejected(receiver, 'invalid', spans.length);
+        throw invalid(`spans[${i}]: ${problem}`, [{ path: `spans[${i}]`, message: problem }]);
+      }
+      const key = `${s.project_id || this.opts.defaultProjectId}\u0000${s.trace_id}\u0000${s.span_id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      clampEnd(s);
+      unique.push(s);
+    }
+    const duplicates = spans.length - unique.length;
+    if (duplicates > 0) this.counters.rejected(receiver, 'duplicate', duplicates);
+    const n = unique.length;
+    if (n === 0) return { accepted: 0, rejected: 0, duplicates, message: '' };
+    const { wal, digests } = encodeSpans(unique, this.opts.defaultProjectId, this.costs, this.opts.spanLimits, this.counters.spanLimits);
     await this.commit({ wal, digests, spans: n, rejected: 0, rejectMessages: [] }, receiver);
-    return { accepted: n, rejected: 0, message: '' };
+    return { accepted: n, rejected: 0, duplicates, message: '' };
   }
 
   private admit(receiver: string, n: number): void {

@@ -5,6 +5,9 @@ import type { SpanRecord } from '../model/span-record.js';
 import { applySpanLimits, DEFAULT_SPAN_LIMITS, type ResourceLimitCache, type SpanLimitCounters, type SpanLimits } from './span-limits.js';
 import { decodeJson, decodeProtobuf, type DecodeLimits } from '../receivers/otlp/decode.js';
 import type { OtlpEncoding } from '../receivers/sink.js';
+import { MAX_REJECT_MESSAGES } from '../receivers/otlp/span-problem.js';
+import { clampEnd, spanValueProblem } from './span-values.js';
+import { wellFormedJson } from './well-formed.js';
 
 /** The few fields of an accepted span that downstream consumers (metrics, live views) need. */
 export interface SpanDigest {
@@ -87,13 +90,13 @@ export function encodeSpans(
     const resource = rec.resource;
     let rj = resourceJson.get(resource);
     if (rj === undefined) {
-      rj = JSON.stringify(resource);
+      rj = wellFormedJson(JSON.stringify(resource));
       resourceJson.set(resource, rj);
     }
     (rec as { resource?: unknown }).resource = undefined;
     const line = JSON.stringify(rec);
     rec.resource = resource;
-    lines[i] = line.slice(0, -1) + ',"resource":' + rj + '}';
+    lines[i] = wellFormedJson(line).slice(0, -1) + ',"resource":' + rj + '}';
     digests[i] = {
       project_id: rec.project_id, trace_id: rec.trace_id, span_id: rec.span_id, name: rec.name, type: rec.type,
       status: rec.status, service_name: rec.service_name, session_id: rec.session_id, provider: rec.provider,
@@ -109,9 +112,21 @@ export function normalizeOtlp(
   body: Buffer, encoding: OtlpEncoding, ctx: NormalizeContext, spanLimits?: SpanLimits, counters?: SpanLimitCounters,
 ): NormalizedBatch {
   const decoded = encoding === 'protobuf' ? decodeProtobuf(body, ctx.limits) : decodeJson(body, ctx.limits);
-  const n = decoded.spans.length;
-  const spans = new Array<SemanticSpan>(n);
-  for (let i = 0; i < n; i++) spans[i] = toSemanticSpan(decoded.spans[i], ctx.semconv);
+  const spans: SemanticSpan[] = [];
+  let rejected = decoded.rejected;
+  const rejectMessages = decoded.rejectMessages;
+  for (const input of decoded.spans) {
+    const s = toSemanticSpan(input, ctx.semconv);
+    const problem = spanValueProblem(s);
+    if (problem !== null) {
+      rejected++;
+      if (rejectMessages.length < MAX_REJECT_MESSAGES) rejectMessages.push(`span ${s.trace_id}/${s.span_id}: ${problem}`);
+      continue;
+    }
+    clampEnd(s);
+    spans.push(s);
+  }
+  const n = spans.length;
   const { wal, digests } = n > 0 ? encodeSpans(spans, ctx.project, ctx.costs, spanLimits, counters) : { wal: Buffer.alloc(0), digests: [] };
-  return { wal, spans: n, rejected: decoded.rejected, rejectMessages: decoded.rejectMessages, digests };
+  return { wal, spans: n, rejected, rejectMessages, digests };
 }

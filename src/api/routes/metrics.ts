@@ -71,6 +71,8 @@ export function mountMetrics(router: Router, deps: { pipeline: Pipeline; store: 
     gauge('lookspan_wal_oldest_unloaded_age_seconds', 'Age of the oldest unloaded WAL segment.', lag.oldestAgeSeconds);
     out.push('# HELP lookspan_wal_fsyncs_total WAL fdatasync calls (each covers a group of requests).', '# TYPE lookspan_wal_fsyncs_total counter',
       `lookspan_wal_fsyncs_total ${store.wal.syncs}`);
+    gauge('lookspan_wal_quarantined_spans', 'WAL lines (spans) the loader set aside in wal/quarantine, counted from disk at start-up.', store.loader.stats.quarantinedSpans);
+    gauge('lookspan_wal_quarantine_files', 'Files in wal/quarantine.', store.loader.stats.quarantineFiles);
     gauge('lookspan_ingest_queue_spans', 'Spans admitted and waiting for fsync.', pipeline.queuedSpans);
     out.push('# HELP lookspan_ingest_ack_latency_seconds Time from admission to fsync (the ack point).', '# TYPE lookspan_ingest_ack_latency_seconds histogram');
     histogram(out, 'lookspan_ingest_ack_latency_seconds', '', c.ack);

@@ -28,13 +28,13 @@ export function mountNativeIngest(router: Router, deps: NativeDeps): void {
     requireJson(ctx.get('content-type'));
     const payload = parseIngestPayload(parseJsonBody(await readBody(ctx.req, deps.limits), deps.limits.maxJsonDepth));
     const result = await deps.pipeline.submitIngestPayload(payload, 'native_ingest');
-    ctx.body = { accepted: result.accepted, rejected: result.rejected };
+    ctx.body = { accepted: result.accepted, rejected: result.rejected, duplicates: result.duplicates ?? 0 };
   });
   router.post('/api/traces/spans', async (ctx) => {
     requireJson(ctx.get('content-type'));
     const spans = parseToolCallSpans(parseJsonBody(await readBody(ctx.req, deps.limits), deps.limits.maxJsonDepth));
     const result = await deps.pipeline.submitToolCallSpans(spans, 'native_tool_spans');
     ctx.status = 202;
-    ctx.body = { accepted: result.accepted, rejected: result.rejected };
+    ctx.body = { accepted: result.accepted, rejected: result.rejected, duplicates: result.duplicates ?? 0 };
   });
 }
