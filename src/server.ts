@@ -26,6 +26,28 @@ export interface RunningLookspan {
   pipeline: Pipeline;
   /** Graceful stop; safe to call twice. */
   stop(): Promise<void>;
+  /** What a stop in progress is doing and still waits for (for the shutdown deadline's log line). */
+  pending(): ShutdownPending;
+  /**
+   * Last resort when a stop overruns its deadline: interrupts the DuckDB
+   * statements in flight (a segment load, the closing checkpoint, API reads),
+   * which `process.exit` would otherwise wait for, since Node joins its thread
+   * pool on exit. A rolled-back load stays in the WAL and is loaded at the next start.
+   */
+  abort(): void;
+}
+
+export interface ShutdownPending {
+  /** The step of the stop in progress ('running' before it starts). */
+  step: string;
+  /** HTTP requests not yet answered (bodies still arriving included). */
+  httpRequests: number;
+  /** Spans admitted and waiting for the WAL fsync (their requests are not acknowledged yet). */
+  spansAwaitingFsync: number;
+  /** WAL segments, spans and bytes durable but not yet loaded into DuckDB (kept on disk, loaded at the next start). */
+  walSegments: number;
+  walSpans: number;
+  walBytes: number;
 }
 
 /**
@@ -125,28 +147,63 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   const grpcAddress = `${hostForUrl}:${grpcPort}`;
   log.info({ http: httpUrl, grpc: grpcAddress, dataDir: config.storage.dataDir }, `Lookspan listening: HTTP ${httpUrl}  gRPC ${grpcAddress}`);
 
+  let step = 'running';
+  const inFlight = new Set<http.ServerResponse>();
+  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
+  const pending = (): ShutdownPending => {
+    const lag = store.lag();
+    return {
+      step,
+      httpRequests: inFlight.size,
+      spansAwaitingFsync: pipeline.queuedSpans,
+      walSegments: lag.segments,
+      walSpans: lag.spans,
+      walBytes: lag.bytes,
+    };
+  };
+  const abort = () => {
+    store.db.writer.interrupt();
+    store.db.reader.interrupt();
+  };
+
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
       const deadline = Date.now() + config.server.shutdownTimeoutSeconds * 1000 - 1000;
       shuttingDown = true;
+      step = 'finishing HTTP and gRPC requests';
       // New requests get 503 + Retry-After; those already admitted finish and are acknowledged after fsync.
       pipeline.close();
       grpcReceiver.setServing(false);
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const grace = Math.max(500, (deadline - Date.now()) / 3);
+      // Resolves by the grace at the latest: grpc-js's tryShutdown waits for every client to
+      // go away, so the receiver forces the shutdown then.
+      const grpcStopped = grpcReceiver.stop(grace);
+      let graceTimer: NodeJS.Timeout | undefined;
       await Promise.race([
-        Promise.all([httpClosed, grpcReceiver.stop(grace)]),
-        new Promise((r) => setTimeout(r, grace).unref()),
+        Promise.all([httpClosed, grpcStopped]),
+        new Promise((r) => { graceTimer = setTimeout(r, grace); }),
       ]);
+      clearTimeout(graceTimer);
+      // Past the grace, sockets still open are cut (keep-alive clients, bodies that never
+      // complete); nothing was acknowledged on them. Requests waiting for the fsync still
+      // complete in the WAL close below.
       server.closeAllConnections();
+      await grpcStopped;
+      // API reads whose clients are gone must not hold up closing DuckDB.
+      store.db.reader.interrupt();
       modelPrices.close();
-      await store.close(deadline);
+      await store.close(deadline, (s) => { step = s; });
+      step = 'stopped';
       log.info('Lookspan stopped');
     })();
     return stopping;
   };
 
-  return { httpUrl, grpcAddress, httpPort, grpcPort, store, pipeline, stop };
+  return { httpUrl, grpcAddress, httpPort, grpcPort, store, pipeline, stop, pending, abort };
 }

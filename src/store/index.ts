@@ -102,19 +102,31 @@ export class Store {
 
   /**
    * Graceful close: fsync and seal what was accepted, load what can be
-   * loaded before `deadline` (ms since epoch), close DuckDB. Segments not
-   * loaded stay on disk for the next start. Safe to call twice.
+   * loaded before `deadline` (ms since epoch), then stop the loader (it
+   * finishes the load in progress; its retry timer is cleared) and close
+   * DuckDB, also when sealing failed. Segments not loaded stay on disk for
+   * the next start. `onStep` hears each step as it begins, for the shutdown
+   * log. Safe to call twice.
    */
-  async close(deadline: number): Promise<void> {
+  async close(deadline: number, onStep: (step: string) => void = () => {}): Promise<void> {
     if (this.closing) return this.closing;
     this.closing = (async () => {
-      await this.wal.close();
-      const remaining = deadline - Date.now();
-      if (remaining > 0) {
-        await Promise.race([this.loader.drain(), new Promise((r) => setTimeout(r, remaining).unref())]);
+      try {
+        onStep('sealing the WAL');
+        await this.wal.close();
+        const remaining = deadline - Date.now();
+        if (remaining > 0) {
+          onStep('loading WAL segments');
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([this.loader.drain(), new Promise((r) => { timer = setTimeout(r, remaining); })]);
+          clearTimeout(timer);
+        }
+      } finally {
+        onStep('stopping the loader (a segment load in progress finishes first)');
+        await this.loader.stop();
+        onStep('closing DuckDB (checkpoint)');
+        await this.db.close();
       }
-      await this.loader.stop();
-      await this.db.close();
     })();
     return this.closing;
   }

@@ -1,4 +1,6 @@
 import { open, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { fsyncDir } from './fsync-dir.js';
 import { SEALED_SUFFIX, OPEN_SUFFIX } from './segment-files.js';
 
 export interface RepairResult {
@@ -15,9 +17,10 @@ const NEWLINE = 0x0a;
  * Cuts a segment that was open during a crash at its last complete record.
  * Only acknowledged requests were fsynced, and every acknowledged record is
  * a whole line, so anything after the first unparsable line was never
- * acknowledged. Returns the path of the sealed result.
+ * acknowledged. Returns the path of the sealed result, once the rename is
+ * durable (`syncDir`, default `fsyncDir`, on the segment's directory).
  */
-export async function repairOpenSegment(openPath: string): Promise<RepairResult> {
+export async function repairOpenSegment(openPath: string, syncDir: (dir: string) => Promise<void> = fsyncDir): Promise<RepairResult> {
   const fh = await open(openPath, 'r+');
   try {
     const buf = await fh.readFile();
@@ -43,6 +46,7 @@ export async function repairOpenSegment(openPath: string): Promise<RepairResult>
     const sealedPath = openPath.slice(0, -OPEN_SUFFIX.length) + SEALED_SUFFIX;
     await fh.close();
     await rename(openPath, sealedPath);
+    await syncDir(path.dirname(openPath));
     return { path: sealedPath, records, bytesKept: pos, bytesCut: buf.length - pos };
   } catch (err) {
     await fh.close().catch(() => {});

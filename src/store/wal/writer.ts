@@ -1,5 +1,6 @@
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { fsyncDir } from './fsync-dir.js';
 import { segmentName } from './segment-files.js';
 
 /** A closed, fsynced segment ready for the loader. */
@@ -20,6 +21,12 @@ export interface WalWriterOptions {
   segmentMaxBytes: number;
   segmentMaxAgeMs: number;
   onSealed: (segment: SealedSegment) => void;
+  /**
+   * Makes the directory's entries durable (default `fsyncDir`): called once
+   * per segment after it is created and again after it is renamed to
+   * `.sealed`, never per append.
+   */
+  syncDir?: (dir: string) => Promise<void>;
 }
 
 interface Waiter {
@@ -57,9 +64,11 @@ export class WalWriter {
   syncs = 0;
   /** Set when a write or fsync failed: after a failed fsync the page cache can no longer be trusted. */
   private failure: Error | null = null;
+  private readonly syncDir: (dir: string) => Promise<void>;
 
   constructor(private readonly opts: WalWriterOptions) {
     this.nextSeq = opts.nextSeq;
+    this.syncDir = opts.syncDir ?? fsyncDir;
     this.ageTimer = setInterval(() => this.sealIfOld(), Math.max(50, Math.floor(opts.segmentMaxAgeMs / 4)));
     this.ageTimer.unref();
   }
@@ -93,7 +102,8 @@ export class WalWriter {
   }
 
   private schedule(): void {
-    if (this.flushing || this.timer) return;
+    // Once closed, close()'s own flush takes whatever is pending: no timer may outlive it.
+    if (this.flushing || this.timer || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.enqueue(() => this.flush());
@@ -151,6 +161,9 @@ export class WalWriter {
     const p = path.join(this.opts.dir, segmentName(seq, false));
     const fh = await open(p, 'wx');
     this.current = { seq, path: p, fh, bytes: 0, spans: 0, firstWriteAt: Date.now() };
+    // The new name must survive a power loss before the first append to the
+    // file is acknowledged: fdatasync on the file does not persist its directory entry.
+    await this.syncDir(this.opts.dir);
     return this.current;
   }
 
@@ -163,6 +176,9 @@ export class WalWriter {
       if (seg.bytes === 0) return; // an empty .open file is harmless and is removed at start-up
       const sealedPath = path.join(this.opts.dir, segmentName(seg.seq, true));
       await rename(seg.path, sealedPath);
+      // Persist the new name before the loader owns the segment, so nothing the
+      // loader does with it next (load, delete) gets ahead of the rename on disk.
+      await this.syncDir(this.opts.dir);
       this.opts.onSealed({ seq: seg.seq, path: sealedPath, bytes: seg.bytes, spans: seg.spans, firstWriteAt: seg.firstWriteAt });
     } finally {
       this.current = null;
