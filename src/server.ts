@@ -15,6 +15,7 @@ import { mountHealth } from './api/routes/health.js';
 import { mountTraces, DEFAULT_PROJECT } from './api/routes/traces.js';
 import { mountMetrics, UsageCounters } from './api/routes/metrics.js';
 import { mountModelPrices } from './api/routes/model-prices.js';
+import { mountStorage } from './api/routes/storage.js';
 import { ModelPriceTable } from './store/model-prices.js';
 
 export interface RunningLookspan {
@@ -111,6 +112,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   mountTraces(router, () => store.db.reader, store.db);
   mountMetrics(router, { pipeline, store, http: httpMetrics, usage });
   mountModelPrices(router, { table: modelPrices, costs });
+  mountStorage(router, { loader: store.loader });
   app.use(router.routes()).use(router.allowedMethods());
 
   const grpcReceiver = new OtlpGrpcReceiver(pipeline, {
