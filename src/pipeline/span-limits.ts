@@ -1,3 +1,4 @@
+import { setOwn } from '../model/attributes.js';
 import type { Attributes, AttrValue, SpanRecord } from '../model/span-record.js';
 
 /**
@@ -167,12 +168,6 @@ export function applySpanLimits(rec: SpanRecord, limits: SpanLimits, cache?: Res
     + r.event_attributes_dropped + r.link_attributes_dropped + r.resource_attributes_dropped === 0) return null;
   setOwn(rec.attributes, TRUNCATED_ATTRIBUTE, { ...r });
   return r;
-}
-
-/** Assigns an own property, also for the key `__proto__` (which plain assignment would turn into a prototype change). */
-function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
-  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-  else o[k] = v;
 }
 
 /**

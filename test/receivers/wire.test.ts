@@ -74,3 +74,25 @@ describe('OTLP/protobuf wire decoder', () => {
     expect(() => decodeProtobuf(Buffer.from([0x0b]), limits)).toThrow(/wire type/);
   });
 });
+
+describe('attribute keys that are Object.prototype names', () => {
+  it('stores a "__proto__" attribute as an attribute in both encodings, without changing the prototype', () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const span = provider.getTracer('t').startSpan('s');
+    span.setAttributes({ __proto__: 'shadow', constructor: 'c', toString: 't' } as Record<string, string>);
+    span.end();
+    const spans = exporter.getFinishedSpans();
+    // The SDK's object literal above drops the key; set it the way a wire payload carries it.
+    Object.defineProperty(spans[0].attributes, '__proto__', { value: 'shadow', enumerable: true });
+    for (const decoded of [
+      decodeProtobuf(Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!), limits),
+      decodeJson(Buffer.from(JsonTraceSerializer.serializeRequest(spans)!), limits),
+    ]) {
+      const attrs = decoded.spans[0].attributes;
+      expect(Object.getPrototypeOf(attrs)).toBe(Object.prototype);
+      expect(Object.prototype.hasOwnProperty.call(attrs, '__proto__')).toBe(true);
+      expect(JSON.parse(JSON.stringify(attrs))).toEqual(JSON.parse('{"__proto__":"shadow","constructor":"c","toString":"t"}'));
+    }
+  });
+});

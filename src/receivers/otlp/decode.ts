@@ -1,6 +1,7 @@
 import type { OtlpSpanInput } from '../../model/otlp-span.js';
 import type { AttrValue, Attributes, SpanEventRecord, SpanLinkRecord } from '../../model/span-record.js';
 import { invalid } from '../../errors.js';
+import { setOwn } from '../../model/attributes.js';
 import { SpanProblem, rejectSpan, sharedPart } from './span-problem.js';
 /** Decoded spans plus the ones refused individually (OTLP partial_success). */
 export interface DecodedExport {
@@ -107,7 +108,7 @@ function keyValues(list: unknown, depth: number, max: number, topKey?: string): 
   for (const kv of list as any[]) {
     if (kv == null || typeof kv.key !== 'string') continue;
     const key = json.str(kv.key);
-    out[key] = anyValue(kv.value, depth, max, topKey ?? key);
+    setOwn(out, key, anyValue(kv.value, depth, max, topKey ?? key));
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import { setOwn } from '../../model/attributes.js';
 import type { OtlpSpanInput } from '../../model/otlp-span.js';
 import type { AttrValue, Attributes, SpanEventRecord, SpanLinkRecord } from '../../model/span-record.js';
 import { invalid } from '../../errors.js';
@@ -238,7 +239,7 @@ function keyValue(r: Reader, end: number, into: Attributes, depth: number, d: De
     value = anyValue(r, valueEnd, depth, d, topKey ?? key);
     r.pos = end;
   }
-  into[key] = value;
+  setOwn(into, key, value);
 }
 
 /** A repeated KeyValue field element appended to `into` (top-level attributes). */
