@@ -66,7 +66,8 @@ export class Store {
         segmentMaxAgeMs: opts.segmentMaxAgeMs,
         onSealed: (seg) => loader.enqueue(seg),
       });
-      for (const seg of recovery.pending) loader.enqueue(seg);
+      // All at once, so the replay's first batch holds as many segments as the batch bounds allow.
+      loader.enqueueAll(recovery.pending);
       if (recovery.pending.length > 0) {
         log.info({ segments: recovery.pending.length, repaired: recovery.repaired }, 'replaying WAL segments not yet loaded');
       }

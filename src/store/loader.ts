@@ -77,7 +77,13 @@ export class SegmentLoader {
   }
 
   enqueue(segment: SealedSegment): void {
-    this.queue.push(segment);
+    this.enqueueAll([segment]);
+  }
+
+  /** Queues several segments before the loop picks its first batch (start-up replay). */
+  enqueueAll(segments: readonly SealedSegment[]): void {
+    if (segments.length === 0) return;
+    for (const s of segments) this.queue.push(s);
     this.recount();
     this.kick();
   }
