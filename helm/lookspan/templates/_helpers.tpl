@@ -57,6 +57,17 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/*
+Labels of the `helm test` pod (the NetworkPolicy admits it on the HTTP port).
+*/}}
+{{- define "lookspan.testLabels" -}}
+helm.sh/chart: {{ include "lookspan.chart" . }}
+app.kubernetes.io/name: {{ printf "%s-test" (include "lookspan.name" .) | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: test
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/*
 ServiceAccount name.
 */}}
 {{- define "lookspan.serviceAccountName" -}}
@@ -79,24 +90,6 @@ Container image reference; a digest wins over a tag.
 {{- end }}
 
 {{/*
-"true" when API keys are configured (chart-managed or existing Secret).
-*/}}
-{{- define "lookspan.authEnabled" -}}
-{{- if or .Values.auth.existingSecret .Values.auth.apiKeys }}true{{- end }}
-{{- end }}
-
-{{/*
-Secret holding LOOKSPAN_API_KEYS.
-*/}}
-{{- define "lookspan.authSecretName" -}}
-{{- if .Values.auth.existingSecret }}
-{{- .Values.auth.existingSecret }}
-{{- else }}
-{{- printf "%s-auth" (include "lookspan.fullname" . | trunc 58 | trimSuffix "-") }}
-{{- end }}
-{{- end }}
-
-{{/*
 In-cluster DNS name of the main service.
 */}}
 {{- define "lookspan.serviceHost" -}}
@@ -104,7 +97,73 @@ In-cluster DNS name of the main service.
 {{- end }}
 
 {{/*
-Refuse settings that would put two writers on one data directory.
+A Kubernetes memory quantity ("4Gi", "4096Mi", "4G", "1.5Gi", 4294967296) in
+MiB, as a float. Fails on a quantity it cannot read.
+*/}}
+{{- define "lookspan.quantityToMiB" -}}
+{{- $q := . -}}
+{{- if not (kindIs "string" $q) -}}
+{{- $q = printf "%d" (int64 $q) -}}
+{{- end -}}
+{{- $num := regexFind "^[0-9]+(\\.[0-9]+)?" $q -}}
+{{- $unit := trimPrefix $num $q -}}
+{{- /* MiB per unit: binary suffixes are exact, decimal ones are 10^n / 2^20. */ -}}
+{{- $perUnit := dict "" 0.00000095367431640625 "k" 0.00095367431640625 "Ki" 0.0009765625 "M" 0.95367431640625 "Mi" 1.0 "G" 953.67431640625 "Gi" 1024.0 "T" 953674.31640625 "Ti" 1048576.0 -}}
+{{- if or (not $num) (not (hasKey $perUnit $unit)) -}}
+{{- fail (printf "cannot read the memory quantity %q (use a number with an optional suffix k, M, G, T, Ki, Mi, Gi or Ti)" $q) -}}
+{{- end -}}
+{{- mulf (float64 $num) (get $perUnit $unit) -}}
+{{- end }}
+
+{{/*
+LOOKSPAN_DUCKDB_MEMORY_LIMIT: duckdb.memoryLimit when set; otherwise
+duckdb.memoryLimitPercent of resources.limits.memory, rounded down to whole
+MiB; empty (variable not set) when neither is given.
+*/}}
+{{- define "lookspan.duckdbMemoryLimit" -}}
+{{- if .Values.duckdb.memoryLimit -}}
+{{- .Values.duckdb.memoryLimit -}}
+{{- else -}}
+{{- $limit := dig "limits" "memory" "" (.Values.resources | default dict) -}}
+{{- if $limit -}}
+{{- $mib := include "lookspan.quantityToMiB" $limit | float64 -}}
+{{- $share := floor (divf (mulf $mib .Values.duckdb.memoryLimitPercent) 100) | int64 -}}
+{{- if lt $share 64 -}}
+{{- fail (printf "duckdb.memoryLimitPercent of resources.limits.memory (%v) leaves DuckDB %d MiB; give the pod more memory or set duckdb.memoryLimit" $limit $share) -}}
+{{- end -}}
+{{- printf "%dMiB" $share -}}
+{{- end -}}
+{{- end -}}
+{{- end }}
+
+{{/*
+LOOKSPAN_DUCKDB_THREADS: duckdb.threads when above 0; otherwise
+resources.limits.cpu rounded up to whole cores, at least 1; empty (variable
+not set) when neither is given.
+*/}}
+{{- define "lookspan.duckdbThreads" -}}
+{{- if .Values.duckdb.threads -}}
+{{- .Values.duckdb.threads | int64 -}}
+{{- else -}}
+{{- $cpu := dig "limits" "cpu" "" (.Values.resources | default dict) -}}
+{{- if $cpu -}}
+{{- $c := toString $cpu -}}
+{{- $cores := 0.0 -}}
+{{- if hasSuffix "m" $c -}}
+{{- $cores = divf (float64 (trimSuffix "m" $c)) 1000 -}}
+{{- else if regexMatch "^[0-9]+(\\.[0-9]+)?$" $c -}}
+{{- $cores = float64 $c -}}
+{{- else -}}
+{{- fail (printf "cannot read the CPU quantity %q (use cores, e.g. 2 or 1.5, or millicores, e.g. 1500m)" $c) -}}
+{{- end -}}
+{{- max 1 (ceil $cores | int64) -}}
+{{- end -}}
+{{- end -}}
+{{- end }}
+
+{{/*
+Refuse settings that would put two writers on one data directory, or that
+Kubernetes would cut short.
 */}}
 {{- define "lookspan.validate" -}}
 {{- if and .Values.persistence.enabled .Values.persistence.existingClaim (gt (int .Values.replicaCount) 1) }}
@@ -113,7 +172,7 @@ Refuse settings that would put two writers on one data directory.
 {{- if and .Values.lookspan.shutdownTimeoutSeconds (ge (int .Values.lookspan.shutdownTimeoutSeconds) (int .Values.terminationGracePeriodSeconds)) }}
 {{- fail "lookspan.shutdownTimeoutSeconds must be below terminationGracePeriodSeconds, or Kubernetes kills the pod mid-shutdown" }}
 {{- end }}
-{{- if lt (int .Values.replicaCount) 0 }}
-{{- fail "replicaCount must not be negative" }}
+{{- if and (not .Values.lookspan.shutdownTimeoutSeconds) (le (int .Values.terminationGracePeriodSeconds) 10) }}
+{{- fail "terminationGracePeriodSeconds must exceed the service's default shutdown timeout of 10 s (or set lookspan.shutdownTimeoutSeconds below it)" }}
 {{- end }}
 {{- end }}
