@@ -13,7 +13,8 @@ import { installClientErrorHandler } from './api/client-error.js';
 import { HttpMetrics } from './api/http-metrics.js';
 import { mountHealth } from './api/routes/health.js';
 import { mountTraces, DEFAULT_PROJECT } from './api/routes/traces.js';
-import { mountMetrics, UsageCounters } from './api/routes/metrics.js';
+import { mountMetrics } from './api/routes/metrics.js';
+import { GenAiObserver, GRPC_EXPORT_METHOD, LookspanMetrics, StoredSpanCount } from './metrics/index.js';
 import { mountModelPrices } from './api/routes/model-prices.js';
 import { mountStorage } from './api/routes/storage.js';
 import { ModelPriceTable } from './store/model-prices.js';
@@ -68,6 +69,15 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     segmentMaxAgeMs: config.pipeline.segmentMaxAgeMs,
   }, log);
 
+  // One registry per server (several run in one test process); the WAL and loader report into it.
+  const metrics = new LookspanMetrics();
+  const storedSpans = new StoredSpanCount(store.db.instance);
+  store.wal.onFsync = (seconds) => {
+    metrics.walFsyncs.inc();
+    metrics.walFsyncDuration.observe(seconds);
+  };
+  store.loader.observeLoads((seconds) => metrics.storeLoadDuration.observe(seconds));
+
   const costs = createCostModel();
   const modelPrices = await ModelPriceTable.open(store.db.instance);
   costs.setOverrides(await modelPrices.list());
@@ -87,11 +97,18 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
       defaultProjectId: DEFAULT_PROJECT,
       spanLimits: config.limits,
     },
+    metrics.ingest,
   );
-  const usage = new UsageCounters();
-  pipeline.onAccepted(usage.observe);
+  pipeline.onAccepted(new GenAiObserver(metrics.genai).observe);
+  metrics.bind({
+    queuedSpans: () => pipeline.queuedSpans,
+    walLag: () => store.lag(),
+    loader: () => store.loader.stats,
+    spanLimits: () => pipeline.counters.spanLimits.byLimit,
+    storedSpans: () => storedSpans.get(),
+  });
 
-  const httpMetrics = new HttpMetrics();
+  const httpMetrics = new HttpMetrics(metrics.http);
   const { app, router } = createApp(log, httpMetrics);
   // While draining, tell keep-alive clients to reconnect elsewhere so the server can close.
   app.use(async (ctx, next) => {
@@ -110,7 +127,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   mountNativeIngest(router, { pipeline, limits });
   mountHealth(router, { store, pipeline, startedAt, ready, shuttingDown: () => shuttingDown });
   mountTraces(router, () => store.db.reader, store.db);
-  mountMetrics(router, { pipeline, store, http: httpMetrics, usage });
+  mountMetrics(router, metrics);
   mountModelPrices(router, { table: modelPrices, costs });
   mountStorage(router, { loader: store.loader });
   app.use(router.routes()).use(router.allowedMethods());
@@ -119,6 +136,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     host: config.server.host,
     port: config.server.grpcPort,
     maxReceiveBytes: config.limits.grpcMaxReceiveBytes,
+    onExport: (code, seconds) => metrics.grpcRequestDuration.observe({ method: GRPC_EXPORT_METHOD, code }, seconds),
   }, log);
 
   const server = http.createServer(app.callback());
@@ -200,6 +218,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
       // API reads whose clients are gone must not hold up closing DuckDB.
       store.db.reader.interrupt();
       modelPrices.close();
+      await storedSpans.close();
       await store.close(deadline, (s) => { step = s; });
       step = 'stopped';
       log.info('Lookspan stopped');

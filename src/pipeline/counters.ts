@@ -1,34 +1,35 @@
-import { Histogram } from './histogram.js';
+import { Registry } from 'prom-client';
+import { defineIngestMetrics, type IngestMetrics } from '../metrics/registry.js';
 import { SpanLimitCounters } from './span-limits.js';
 
-/** Ingest counters by receiver; every refused span is counted with its reason. */
+/**
+ * Ingest counts by receiver, kept in the server's Prometheus metrics
+ * (src/metrics): every decoded span is counted as received, then as accepted
+ * or as rejected with its reason. Without metrics of its own (a pipeline
+ * built outside `startLookspan`) it counts into a private registry.
+ */
 export class IngestCounters {
-  readonly receivedByReceiver = new Map<string, number>();
-  readonly acceptedByReceiver = new Map<string, number>();
-  /** key: `${receiver}\u0000${reason}` */
-  readonly rejectedByReason = new Map<string, number>();
-  /** Ack latency (fsync wait), seconds. */
-  readonly ack = new Histogram([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
+  /** Spans accepted / rejected so far, all receivers (for /api/health). */
+  acceptedSpans = 0;
+  rejectedSpans = 0;
   /** Items cut from stored spans by the span limits (`limits.maxAttributesPerSpan`, …), by limit. */
   readonly spanLimits = new SpanLimitCounters();
 
+  constructor(private readonly m: IngestMetrics = defineIngestMetrics(new Registry())) {}
+
   received(receiver: string, n: number): void {
-    this.receivedByReceiver.set(receiver, (this.receivedByReceiver.get(receiver) ?? 0) + n);
+    this.m.received.inc({ receiver }, n);
   }
 
   accepted(receiver: string, n: number, ackSeconds: number): void {
-    this.acceptedByReceiver.set(receiver, (this.acceptedByReceiver.get(receiver) ?? 0) + n);
-    this.ack.observe(ackSeconds);
+    this.acceptedSpans += n;
+    this.m.accepted.inc({ receiver }, n);
+    this.m.ingested.inc(n);
+    this.m.ackLatency.observe(ackSeconds);
   }
 
   rejected(receiver: string, reason: string, n: number): void {
-    const key = `${receiver}\u0000${reason}`;
-    this.rejectedByReason.set(key, (this.rejectedByReason.get(key) ?? 0) + n);
-  }
-
-  total(map: Map<string, number>): number {
-    let t = 0;
-    for (const v of map.values()) t += v;
-    return t;
+    this.rejectedSpans += n;
+    this.m.rejected.inc({ receiver, reason }, n);
   }
 }

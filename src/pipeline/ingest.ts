@@ -9,6 +9,7 @@ import { fromToolCallSpan } from '../semconv/native/tool-call-span.js';
 import { invalid, overloaded, unavailable } from '../errors.js';
 import { clampEnd, spanValueProblem } from './span-values.js';
 import { IngestCounters } from './counters.js';
+import type { IngestMetrics } from '../metrics/registry.js';
 import type { SpanLimits } from './span-limits.js';
 import { encodeSpans, normalizeOtlp, type NormalizedBatch, type NormalizeContext, type SpanDigest } from './normalize.js';
 
@@ -44,7 +45,7 @@ export type AcceptedListener = (spans: readonly SpanDigest[]) => void;
  * after its rows are durable.
  */
 export class Pipeline implements SpanSink {
-  readonly counters = new IngestCounters();
+  readonly counters: IngestCounters;
   private inFlightSpans = 0;
   private listeners: AcceptedListener[] = [];
   private closed = false;
@@ -54,7 +55,10 @@ export class Pipeline implements SpanSink {
     private readonly sink: DurableSink,
     private readonly costs: CostModel,
     private readonly opts: PipelineOptions,
+    /** The server's ingest metrics (src/metrics); a private set when absent. */
+    metrics?: IngestMetrics,
   ) {
+    this.counters = new IngestCounters(metrics);
     this.inline = { limits: opts.limits, semconv: opts.semconv, project: opts.defaultProjectId, costs };
   }
 

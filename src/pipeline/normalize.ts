@@ -23,7 +23,14 @@ export interface SpanDigest {
   model: string | null;
   input_tokens: number | null;
   output_tokens: number | null;
+  cache_read_tokens: number | null;
+  cache_write_tokens: number | null;
+  reasoning_tokens: number | null;
   cost_usd: number | null;
+  duration_ms: number;
+  tool_name: string | null;
+  server_name: string | null;
+  mcp_method: string | null;
 }
 
 /** One request turned into WAL bytes: what the durable append and the response need. */
@@ -101,7 +108,8 @@ export function encodeSpans(
       project_id: rec.project_id, trace_id: rec.trace_id, span_id: rec.span_id, name: rec.name, type: rec.type,
       status: rec.status, service_name: rec.service_name, session_id: rec.session_id, provider: rec.provider,
       model: rec.response_model ?? rec.request_model, input_tokens: rec.input_tokens, output_tokens: rec.output_tokens,
-      cost_usd: rec.cost_usd,
+      cache_read_tokens: rec.cache_read_tokens, cache_write_tokens: rec.cache_write_tokens, reasoning_tokens: rec.reasoning_tokens,
+      cost_usd: rec.cost_usd, duration_ms: rec.duration_ms, tool_name: rec.tool_name, server_name: rec.server_name, mcp_method: rec.mcp_method,
     };
   }
   return { wal: encodeLines(lines), digests };

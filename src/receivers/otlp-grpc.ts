@@ -8,6 +8,8 @@ export interface OtlpGrpcOptions {
   host: string;
   port: number;
   maxReceiveBytes: number;
+  /** Hears every Export call answered by the handler: its status code name (`OK`, `RESOURCE_EXHAUSTED`, …) and duration in seconds. */
+  onExport?: (code: string, seconds: number) => void;
 }
 
 const identity = (b: Buffer) => b;
@@ -73,9 +75,11 @@ export class OtlpGrpcReceiver {
   }
 
   private exportTraces: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
+    const t0 = performance.now();
     (async () => {
       const result = await this.pipeline.submitOtlp(call.request, 'protobuf', 'otlp_grpc');
       callback(null, encodeExportResponse(result.rejected, result.message));
+      return grpc.status.OK as number;
     })().catch((err) => {
       const e = classify(err);
       if (e.errorClass === 'internal') this.log.error({ err }, 'gRPC export failed');
@@ -83,7 +87,8 @@ export class OtlpGrpcReceiver {
       const retry = e.details.retryAfterSeconds;
       if (retry) metadata.set('grpc-status-details-bin', encodeStatus(e.grpc, publicMessage(e), retry));
       callback({ code: e.grpc, details: publicMessage(e), metadata });
-    });
+      return e.grpc;
+    }).then((code) => this.opts.onExport?.(grpc.status[code] ?? String(code), (performance.now() - t0) / 1000));
   };
 
   private status(service: string): number {

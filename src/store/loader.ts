@@ -64,6 +64,9 @@ export class SegmentLoader {
   };
   private failures = 0;
   private retryAt = 0;
+  /** Load durations (seconds) waiting for `observeLoads` (the start-up replay begins before metrics are wired). */
+  private heldLoads: number[] | null = [];
+  private loadObserver: ((seconds: number) => void) | null = null;
 
   /** Serializes every use of the writer connection (segment loads and quarantine replays). */
   private writing: Promise<unknown> = Promise.resolve();
@@ -74,6 +77,18 @@ export class SegmentLoader {
     readonly quarantined: Quarantine,
   ) {
     this.syncQuarantineStats();
+  }
+
+  /** Hears the duration of every successful segment load (one transaction), loads done before the call included. */
+  observeLoads(fn: (seconds: number) => void): void {
+    this.loadObserver = fn;
+    for (const s of this.heldLoads ?? []) fn(s);
+    this.heldLoads = null;
+  }
+
+  private loaded(seconds: number): void {
+    if (this.loadObserver) this.loadObserver(seconds);
+    else if (this.heldLoads && this.heldLoads.length < 1000) this.heldLoads.push(seconds);
   }
 
   enqueue(segment: SealedSegment): void {
@@ -124,6 +139,7 @@ export class SegmentLoader {
         for (const seg of batch) this.stats.loadedSpans += seg.spans;
         this.stats.insertedSpans += inserted;
         this.stats.lastLoadMs = performance.now() - t0;
+        this.loaded(this.stats.lastLoadMs / 1000);
         this.stats.lastError = null;
         for (const seg of batch) {
           await unlink(seg.path).catch((err) => this.log.warn({ err, path: seg.path }, 'could not delete loaded WAL segment'));

@@ -183,7 +183,7 @@ describe('health endpoints', () => {
     let sampling = false;
     const sampleLag = () => {
       if (!sampling) return;
-      const acked = pipeline.counters.total(pipeline.counters.acceptedByReceiver);
+      const acked = pipeline.counters.acceptedSpans;
       const loaded = store.loader.stats.loadedSpans;
       const lag = store.lag().spans;
       samples++;
@@ -269,7 +269,7 @@ describe('re-sent batches', () => {
     expect(sample(r.text, 'lookspan_spans_accepted_total', '{receiver="otlp_grpc"}')).toBe(3);
     expect(sample(r.text, 'lookspan_wal_unloaded_spans')).toBe(0);
     expect(r.text).toMatch(/^lookspan_spans_loaded_total \d+$/m);
-    expect(r.text).toMatch(/^lookspan_http_requests_total\{method="GET",route="\/api\/traces\/:traceId",status="200"\} \d+$/m);
+    expect(r.text).toMatch(/^lookspan_http_requests_total\{method="GET",path="\/api\/traces\/:traceId",status="200"\} \d+$/m);
   });
 });
 

@@ -24,6 +24,26 @@ const EXPORTED_METRICS: Record<string, 'counter' | 'gauge' | 'histogram'> = {
   lookspan_llm_tokens_total: 'counter',
   lookspan_llm_cost_usd_total: 'counter',
   lookspan_spans_by_type_total: 'counter',
+  lookspan_spans_ingested_total: 'counter',
+  lookspan_span_limits_applied_total: 'counter',
+  lookspan_wal_fsyncs_total: 'counter',
+  lookspan_wal_fsync_duration_seconds: 'histogram',
+  lookspan_wal_quarantined_spans: 'gauge',
+  lookspan_wal_quarantine_files: 'gauge',
+  lookspan_store_load_duration_seconds: 'histogram',
+  lookspan_store_spans: 'gauge',
+  lookspan_grpc_request_duration_seconds: 'histogram',
+  lookspan_build_info: 'gauge',
+  lookspan_active_sse_connections: 'gauge',
+  lookspan_llm_token_details_total: 'counter',
+  lookspan_llm_call_duration_seconds: 'histogram',
+  lookspan_mcp_tool_calls_total: 'counter',
+  lookspan_mcp_tool_call_duration_seconds: 'histogram',
+  // prom-client's default metrics (collectDefaultMetrics, prefix lookspan_), those the dashboards use
+  lookspan_process_cpu_seconds_total: 'counter',
+  lookspan_process_resident_memory_bytes: 'gauge',
+  lookspan_nodejs_heap_size_used_bytes: 'gauge',
+  lookspan_nodejs_eventloop_lag_p99_seconds: 'gauge',
 };
 
 /** Series names a query may select: counters and gauges as is, histograms by their suffixed series. */
@@ -117,7 +137,9 @@ const dashboardFiles = filesUnder(join(repoRoot, 'dashboards'), ['.json']);
 
 describe('Grafana dashboards', () => {
   it('exist', () => {
-    expect(dashboardFiles.map(rel)).toEqual(expect.arrayContaining(['dashboards/lookspan-ingest.json', 'dashboards/lookspan-llm.json']));
+    expect(dashboardFiles.map(rel)).toEqual(expect.arrayContaining([
+      'dashboards/lookspan-ingest.json', 'dashboards/lookspan-llm.json', 'dashboards/lookspan-mcp.json', 'dashboards/lookspan-slo.json',
+    ]));
   });
 
   it('have distinct uids', () => {
@@ -142,12 +164,17 @@ describe('Grafana dashboards', () => {
       expect(dashboard.id).toBeNull();
     });
 
-    it('takes its data source from the DS_PROMETHEUS input', () => {
-      const inputs = (dashboard.__inputs ?? []) as Array<{ name?: unknown; type?: unknown; pluginId?: unknown }>;
-      expect(inputs).toContainEqual(expect.objectContaining({ name: 'DS_PROMETHEUS', type: 'datasource', pluginId: 'prometheus' }));
+    it('takes its data source from the ${datasource} variable', () => {
+      const templating = asRecord(dashboard.templating ?? {}, 'templating');
+      const variables = (templating.list ?? []) as Array<{ name?: unknown; type?: unknown; query?: unknown; datasource?: unknown }>;
+      expect(variables).toContainEqual(expect.objectContaining({ name: 'datasource', type: 'datasource', query: 'prometheus' }));
+      const ds = { type: 'prometheus', uid: '${datasource}' };
       for (const panel of queryPanels) {
-        expect(panel.datasource, `panel "${String(panel.title)}"`).toEqual({ type: 'prometheus', uid: '${DS_PROMETHEUS}' });
+        expect(panel.datasource, `panel "${String(panel.title)}"`).toEqual(ds);
+        for (const target of panel.targets ?? []) expect(target.datasource, `panel "${String(panel.title)}" ${String(target.refId)}`).toEqual(ds);
       }
+      for (const variable of variables.filter((v) => v.type === 'query')) expect(variable.datasource, `variable ${String(variable.name)}`).toEqual(ds);
+      expect(JSON.stringify(dashboard)).not.toContain('DS_PROMETHEUS');
     });
 
     it('has unique panel ids and titled panels with targets', () => {

@@ -47,8 +47,8 @@ export function mountHealth(router: Router, deps: HealthDeps): void {
         },
       },
       ingest: {
-        acceptedSpans: pipeline.counters.total(pipeline.counters.acceptedByReceiver),
-        rejectedSpans: pipeline.counters.total(pipeline.counters.rejectedByReason),
+        acceptedSpans: pipeline.counters.acceptedSpans,
+        rejectedSpans: pipeline.counters.rejectedSpans,
       },
     };
   };

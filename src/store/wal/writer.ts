@@ -62,6 +62,8 @@ export class WalWriter {
   private closed = false;
   /** fdatasync calls so far: fewer than appends when group commit works. */
   syncs = 0;
+  /** Hears the duration (seconds) of every successful group-commit fdatasync (metrics). */
+  onFsync: ((seconds: number) => void) | null = null;
   /** Set when a write or fsync failed: after a failed fsync the page cache can no longer be trusted. */
   private failure: Error | null = null;
   private readonly syncDir: (dir: string) => Promise<void>;
@@ -142,8 +144,10 @@ export class WalWriter {
           : await seg.fh.write(Buffer.concat(group).subarray(written));
         written += bytesWritten;
       }
+      const t0 = performance.now();
       await seg.fh.datasync();
       this.syncs++;
+      this.onFsync?.((performance.now() - t0) / 1000);
       seg.bytes += bytes;
       seg.spans += spans;
       for (const w of waiters) w.resolve();

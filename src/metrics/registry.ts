@@ -1,0 +1,199 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { VERSION } from '../version.js';
+
+/**
+ * Every Prometheus metric Lookspan serves at `GET /metrics`, defined here and
+ * nowhere else (docs/metrics.md describes each one; test/metrics checks that
+ * the two agree). Each running server owns one `LookspanMetrics` with its
+ * own `Registry`, never prom-client's global one, so several servers in one
+ * process (the tests) keep separate counts.
+ */
+
+/** The `receiver` label values (the entry points of docs/metrics.md). */
+export const RECEIVERS = ['otlp_grpc', 'otlp_http_protobuf', 'otlp_http_json', 'native_ingest', 'native_tool_spans'] as const;
+/** The `reason` label values of `lookspan_spans_rejected_total`. */
+export const REJECT_REASONS = ['queue_full', 'wal_backlog', 'unavailable', 'invalid', 'duplicate'] as const;
+/** Normalized span types (`lookspan_spans_by_type_total{type}`), as in SpanRecord. */
+export const SPAN_TYPES = ['llm_call', 'tool_call', 'agent', 'chain', 'retriever', 'embedding', 'mcp', 'other'] as const;
+/** The gRPC method the OTLP receiver serves (`lookspan_grpc_request_duration_seconds{method}`). */
+export const GRPC_EXPORT_METHOD = 'opentelemetry.proto.collector.trace.v1.TraceService/Export';
+/** Status codes the Export handler answers with (src/errors.ts), exposed from the start. */
+export const GRPC_EXPORT_CODES = ['OK', 'INVALID_ARGUMENT', 'RESOURCE_EXHAUSTED', 'UNAVAILABLE', 'INTERNAL'] as const;
+
+const ACK_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const FSYNC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+const LOAD_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const LLM_CALL_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
+const TOOL_CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/**
+ * prom-client's default metrics that are gauges named like counters
+ * (`promtool check metrics`: non-counter metrics should not have "_total");
+ * each is the sum over `type` of the gauge without the suffix, which stays.
+ */
+const DROPPED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/** State the gauges read at scrape time; until `bind` is called they read 0. */
+export interface RuntimeSources {
+  /** Spans admitted and waiting for their WAL fsync. */
+  queuedSpans(): number;
+  walLag(): { bytes: number; spans: number; oldestAgeSeconds: number };
+  loader(): { insertedSpans: number; quarantinedSpans: number; quarantineFiles: number };
+  /** Items cut by the span limits so far, by limit. */
+  spanLimits(): ReadonlyMap<string, number>;
+  /** Span rows in the store (may be cached); null when unknown (store closed). */
+  storedSpans(): Promise<number | null>;
+}
+
+/** Ingest counters by receiver, fed by the pipeline (src/pipeline/counters.ts). */
+export interface IngestMetrics {
+  received: Counter<'receiver'>;
+  accepted: Counter<'receiver'>;
+  rejected: Counter<'receiver' | 'reason'>;
+  /** The reference's `spans_ingested_total`: accepted spans, all receivers. */
+  ingested: Counter;
+  ackLatency: Histogram;
+}
+
+/** Defines the ingest metrics on `registers` with every receiver × reason series at 0. */
+export function defineIngestMetrics(registry: Registry): IngestMetrics {
+  const registers = [registry];
+  const m: IngestMetrics = {
+    received: new Counter({ name: 'lookspan_spans_received_total', help: 'Spans decoded from requests, before admission, by receiver.', labelNames: ['receiver'], registers }),
+    accepted: new Counter({ name: 'lookspan_spans_accepted_total', help: 'Spans acknowledged after their WAL fsync, by receiver.', labelNames: ['receiver'], registers }),
+    rejected: new Counter({ name: 'lookspan_spans_rejected_total', help: 'Decoded spans not accepted, by receiver and reason.', labelNames: ['receiver', 'reason'], registers }),
+    ingested: new Counter({ name: 'lookspan_spans_ingested_total', help: 'Spans ingested (acknowledged after fsync), all receivers.', registers }),
+    ackLatency: new Histogram({ name: 'lookspan_ingest_ack_latency_seconds', help: 'Time from handing a request to the WAL until its fsync completed (the ack point).', buckets: ACK_BUCKETS, registers }),
+  };
+  for (const receiver of RECEIVERS) {
+    m.received.inc({ receiver }, 0);
+    m.accepted.inc({ receiver }, 0);
+    for (const reason of REJECT_REASONS) m.rejected.inc({ receiver, reason }, 0);
+  }
+  return m;
+}
+
+export interface HttpMetricSet {
+  requests: Counter<'method' | 'path' | 'status'>;
+  duration: Histogram<'method' | 'path'>;
+}
+
+/** GenAI- and MCP-derived metrics, fed from accepted spans (src/metrics/genai.ts). */
+export interface GenAiMetricSet {
+  spansByType: Counter<'type'>;
+  tokens: Counter<'provider' | 'model' | 'direction'>;
+  tokenDetails: Counter<'provider' | 'model' | 'type'>;
+  cost: Counter<'provider' | 'model' | 'project'>;
+  llmCallDuration: Histogram<'provider' | 'model'>;
+  toolCalls: Counter<'server' | 'tool' | 'status'>;
+  toolCallDuration: Histogram<'server' | 'tool'>;
+}
+
+/** A counter that mirrors a monotonic value kept elsewhere (read at scrape time). */
+function mirror(c: Counter<string>, labels: Record<string, string> | null, value: number): void {
+  if (labels) c.inc(labels, value);
+  else c.inc(value);
+}
+
+export class LookspanMetrics {
+  readonly registry = new Registry();
+  readonly ingest: IngestMetrics;
+  readonly http: HttpMetricSet;
+  readonly genai: GenAiMetricSet;
+  readonly grpcRequestDuration: Histogram<'method' | 'code'>;
+  readonly walFsyncs: Counter;
+  readonly walFsyncDuration: Histogram;
+  readonly storeLoadDuration: Histogram;
+  /** Reserved by the reference API: no SSE route exists yet, so it stays 0. */
+  readonly activeSseConnections: Gauge;
+  /** Reserved by the reference API for MCP server health checks, which Lookspan does not run yet: no series. */
+  readonly healthChecks: Counter<'server' | 'status'>;
+  private sources: RuntimeSources | null = null;
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    const self = this;
+    if (opts.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'lookspan_' });
+      for (const name of DROPPED_DEFAULT_METRICS) this.registry.removeSingleMetric(`lookspan_${name}`);
+    }
+    new Gauge({ name: 'lookspan_build_info', help: 'Always 1; the labels say which Lookspan and Node.js versions run.', labelNames: ['version', 'node_version'], registers })
+      .set({ version: VERSION, node_version: process.version }, 1);
+
+    this.ingest = defineIngestMetrics(this.registry);
+    new Counter({
+      name: 'lookspan_span_limits_applied_total',
+      help: 'Attributes, string values, events and links cut from stored spans by the span limits, by limit.',
+      labelNames: ['limit'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [limit, n] of self.sources?.spanLimits() ?? []) mirror(this, { limit }, n);
+      },
+    });
+    new Gauge({ name: 'lookspan_ingest_queue_spans', help: 'Spans admitted and waiting for their WAL fsync.', registers,
+      collect() { this.set(self.sources?.queuedSpans() ?? 0); } });
+
+    // WAL and loader
+    new Gauge({ name: 'lookspan_wal_unloaded_bytes', help: 'WAL bytes durable but not yet loaded into DuckDB.', registers,
+      collect() { this.set(self.sources?.walLag().bytes ?? 0); } });
+    new Gauge({ name: 'lookspan_wal_unloaded_spans', help: 'Spans durable in the WAL but not yet loaded into DuckDB.', registers,
+      collect() { this.set(self.sources?.walLag().spans ?? 0); } });
+    new Gauge({ name: 'lookspan_wal_oldest_unloaded_age_seconds', help: 'Age of the oldest WAL segment not yet loaded; 0 when none is pending.', registers,
+      collect() { this.set(self.sources?.walLag().oldestAgeSeconds ?? 0); } });
+    this.walFsyncs = new Counter({ name: 'lookspan_wal_fsyncs_total', help: 'WAL fdatasync calls (each covers a group of requests).', registers });
+    this.walFsyncDuration = new Histogram({ name: 'lookspan_wal_fsync_duration_seconds', help: 'Duration of one WAL group-commit fdatasync.', buckets: FSYNC_BUCKETS, registers });
+    new Gauge({ name: 'lookspan_wal_quarantined_spans', help: 'WAL lines (spans) the loader set aside in wal/quarantine.', registers,
+      collect() { this.set(self.sources?.loader().quarantinedSpans ?? 0); } });
+    new Gauge({ name: 'lookspan_wal_quarantine_files', help: 'Files in wal/quarantine.', registers,
+      collect() { this.set(self.sources?.loader().quarantineFiles ?? 0); } });
+    new Counter({ name: 'lookspan_spans_loaded_total', help: 'Span rows the loader inserted into DuckDB from sealed WAL segments.', registers,
+      collect() { this.reset(); mirror(this, null, self.sources?.loader().insertedSpans ?? 0); } });
+    this.storeLoadDuration = new Histogram({ name: 'lookspan_store_load_duration_seconds', help: 'Duration of one successful load of WAL segments into DuckDB (one transaction).', buckets: LOAD_BUCKETS, registers });
+    new Gauge({ name: 'lookspan_store_spans', help: 'Span rows in the DuckDB store (counted at most every few seconds).', registers,
+      async collect() {
+        const n = self.sources ? await self.sources.storedSpans() : 0;
+        if (n !== null) this.set(n);
+      } });
+
+    // HTTP and gRPC
+    this.http = {
+      requests: new Counter({ name: 'lookspan_http_requests_total', help: 'HTTP requests answered, by method, route template and status.', labelNames: ['method', 'path', 'status'], registers }),
+      duration: new Histogram({ name: 'lookspan_http_request_duration_seconds', help: 'HTTP request duration, by method and route template.', labelNames: ['method', 'path'], buckets: REQUEST_BUCKETS, registers }),
+    };
+    this.grpcRequestDuration = new Histogram({ name: 'lookspan_grpc_request_duration_seconds', help: 'gRPC request duration, by method and status code.', labelNames: ['method', 'code'], buckets: REQUEST_BUCKETS, registers });
+    for (const code of GRPC_EXPORT_CODES) this.grpcRequestDuration.zero({ method: GRPC_EXPORT_METHOD, code });
+
+    // Reference (LangSight) metrics without a Lookspan feature behind them yet
+    this.activeSseConnections = new Gauge({ name: 'lookspan_active_sse_connections', help: 'Open server-sent-event streams; Lookspan has no SSE route yet, so always 0.', registers });
+    this.activeSseConnections.set(0);
+    this.healthChecks = new Counter({ name: 'lookspan_health_checks_total', help: 'Reserved for MCP server health checks, which Lookspan does not run yet (no series).', labelNames: ['server', 'status'], registers });
+
+    // GenAI and MCP, from accepted spans
+    this.genai = {
+      spansByType: new Counter({ name: 'lookspan_spans_by_type_total', help: 'Accepted spans by normalized type.', labelNames: ['type'], registers }),
+      tokens: new Counter({ name: 'lookspan_llm_tokens_total', help: 'LLM tokens by provider, model and direction (input includes cached, output includes reasoning).', labelNames: ['provider', 'model', 'direction'], registers }),
+      tokenDetails: new Counter({ name: 'lookspan_llm_token_details_total', help: 'Cache-read, cache-write and reasoning tokens by provider and model (already part of lookspan_llm_tokens_total).', labelNames: ['provider', 'model', 'type'], registers }),
+      cost: new Counter({ name: 'lookspan_llm_cost_usd_total', help: 'LLM cost in US dollars by provider, model and project.', labelNames: ['provider', 'model', 'project'], registers }),
+      llmCallDuration: new Histogram({ name: 'lookspan_llm_call_duration_seconds', help: 'Duration of llm_call spans by provider and model.', labelNames: ['provider', 'model'], buckets: LLM_CALL_BUCKETS, registers }),
+      toolCalls: new Counter({ name: 'lookspan_mcp_tool_calls_total', help: 'MCP tool calls (tools/call spans) by server, tool and status.', labelNames: ['server', 'tool', 'status'], registers }),
+      toolCallDuration: new Histogram({ name: 'lookspan_mcp_tool_call_duration_seconds', help: 'Duration of MCP tool calls by server and tool.', labelNames: ['server', 'tool'], buckets: TOOL_CALL_BUCKETS, registers }),
+    };
+    for (const type of SPAN_TYPES) this.genai.spansByType.inc({ type }, 0);
+  }
+
+  /** Connects the scrape-time gauges to the running pipeline and store. */
+  bind(sources: RuntimeSources): void {
+    this.sources = sources;
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition (Prometheus text format). */
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
