@@ -1,0 +1,32 @@
+/**
+ * `npm run bench`: the normalization and ingest benchmarks, one after the
+ * other (`tsx bench/semconv.ts`, then `tsx bench/ingest.ts`), output passed
+ * through. With `--fuzz`, the long ingest fuzz run instead (bench/fuzz.ts;
+ * `--fuzz-seconds N`, default 120, and the other `--fuzz-*` options are
+ * passed on).
+ *
+ *   npm run bench
+ *   npm run bench -- --fuzz --fuzz-seconds 60
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx');
+
+function run(script: string, args: string[] = []): number {
+  const r = spawnSync(TSX, [path.join('bench', script), ...args], { cwd: ROOT, stdio: 'inherit', env: process.env });
+  if (r.error) throw r.error;
+  return r.status ?? (r.signal ? 128 : 1);
+}
+
+const argv = process.argv.slice(2);
+let code: number;
+if (argv.includes('--fuzz')) {
+  code = run('fuzz.ts', argv.filter((a) => a !== '--fuzz'));
+} else {
+  code = run('semconv.ts');
+  if (code === 0) code = run('ingest.ts');
+}
+process.exitCode = code;
