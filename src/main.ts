@@ -38,6 +38,11 @@ async function main(): Promise<void> {
       log.fatal(err.message);
       process.exit(3);
     }
+    // A value only DuckDB could judge (see Database.open): still a configuration error.
+    if (err instanceof ConfigError) {
+      process.stderr.write(`lookspan: ${err.message}\n`);
+      process.exit(2);
+    }
     log.fatal({ err }, 'Lookspan failed to start');
     process.exit(1);
   }

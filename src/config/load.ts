@@ -37,6 +37,15 @@ const ENV_KEYS: ReadonlyArray<[string, string[], 'string' | 'int']> = [
   ['LOOKSPAN_LOG_LEVEL', ['log', 'level'], 'string'],
 ];
 
+/** Config path (`storage.duckdbThreads`) → its environment variable, to name both in errors. */
+const ENV_BY_PATH = new Map(ENV_KEYS.map(([name, path]) => [path.join('.'), name]));
+
+/** `storage.duckdbThreads (LOOKSPAN_DUCKDB_THREADS)`: a config key and, when it has one, its variable. */
+export function describeKey(path: string): string {
+  const env = ENV_BY_PATH.get(path);
+  return env ? `${path} (${env})` : path;
+}
+
 const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /** Replaces `${env:VAR}` (and `${env:VAR:-default}`) in one string. */
@@ -118,10 +127,20 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
 
 /** Validates a merged config object; the error names every bad field by its path. */
 export function validateConfig(input: unknown): LookspanConfig {
-  const result = configSchema.strict().safeParse(input);
+  const result = configSchema.strict().safeParse(input, { reportInput: true });
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  const problems = result.error.issues.map((i) => {
+    const key = i.path.length > 0 ? describeKey(i.path.join('.')) : '(root)';
+    return `${key}: ${i.message}${describeInput(i.input)}`;
+  });
   throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+}
+
+/** `, got "lots"` for a scalar that failed validation; nothing for objects (unknown keys name themselves). */
+function describeInput(input: unknown): string {
+  if (typeof input === 'string') return `, got ${JSON.stringify(input.length > 80 ? `${input.slice(0, 80)}…` : input)}`;
+  if (typeof input === 'number' || typeof input === 'boolean') return `, got ${input}`;
+  return '';
 }
 
 export interface LoadOptions {

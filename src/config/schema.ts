@@ -4,6 +4,16 @@ const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
 
 /**
+ * A DuckDB memory_limit: a number and a unit, as DuckDB 1.5 parses it
+ * (KB/MB/GB/TB are powers of 1000, KiB/MiB/GiB/TiB powers of 1024; DuckDB
+ * also takes B, K/M/G/T and spelled-out units, case-insensitive). DuckDB
+ * refuses percentages and bare numbers, so they are refused here too.
+ */
+const MEMORY_LIMIT = /^\s*(?:\d+(?:\.\d*)?|\.\d+)\s*(?:b|bytes?|k|kb|kib|kilobytes?|m|mb|mib|megabytes?|g|gb|gib|gigabytes?|t|tb|tib|terabytes?)\s*$/i;
+export const MEMORY_LIMIT_FORM = 'a size with a unit such as 512MB, 2GB or 1.5GiB (KB, MB, GB, TB = 1000^n bytes; KiB, MiB, GiB, TiB = 1024^n), or empty for DuckDB\'s default (80% of RAM)';
+export const THREADS_FORM = 'a whole number of threads, 0 or more (0 lets DuckDB choose: one per core)';
+
+/**
  * The whole configuration as one validated schema. Every key is documented
  * in config/lookspan.example.yaml; defaults make `npm start` work alone.
  */
@@ -19,8 +29,14 @@ export const configSchema = z.object({
   storage: z.object({
     dataDir: z.string().min(1).default('./data'),
     /** DuckDB memory_limit, e.g. "2GB"; empty lets DuckDB choose (80% of RAM). */
-    duckdbMemoryLimit: z.string().default(''),
-    duckdbThreads: z.number().int().min(0).default(0),
+    duckdbMemoryLimit: z.string({ error: `must be ${MEMORY_LIMIT_FORM}` })
+      .refine((v) => v === '' || MEMORY_LIMIT.test(v), { error: `must be ${MEMORY_LIMIT_FORM}` })
+      .default(''),
+    /** DuckDB threads; 0 lets DuckDB choose. */
+    duckdbThreads: z.number({ error: `must be ${THREADS_FORM}` })
+      .int({ error: `must be ${THREADS_FORM}` })
+      .min(0, { error: `must be ${THREADS_FORM}` })
+      .default(0),
   }).strict().prefault({}),
   limits: z.object({
     /** Largest request body accepted on the wire (compressed size), bytes. */

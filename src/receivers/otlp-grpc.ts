@@ -1,8 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import type { SpanSink } from './sink.js';
 import { classify, publicMessage } from '../errors.js';
-import { encodeExportResponse, encodeStatus, HealthCheckRequest, HealthCheckResponse } from './otlp/proto-root.js';
+import { encodeExportResponse, encodeStatus } from './otlp/proto-root.js';
 
 export interface OtlpGrpcOptions {
   host: string;
@@ -32,36 +33,19 @@ const TRACE_SERVICE: grpc.ServiceDefinition = {
   },
 };
 
-const HEALTH_SERVICE: grpc.ServiceDefinition = {
-  Check: {
-    path: '/grpc.health.v1.Health/Check',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (m: object) => Buffer.from(HealthCheckRequest.encode(m).finish()),
-    requestDeserialize: (b: Buffer) => HealthCheckRequest.toObject(HealthCheckRequest.decode(b), { defaults: true }),
-    responseSerialize: (m: object) => Buffer.from(HealthCheckResponse.encode(m).finish()),
-    responseDeserialize: (b: Buffer) => HealthCheckResponse.toObject(HealthCheckResponse.decode(b), { defaults: true }),
-  },
-  Watch: {
-    path: '/grpc.health.v1.Health/Watch',
-    requestStream: false,
-    responseStream: true,
-    requestSerialize: (m: object) => Buffer.from(HealthCheckRequest.encode(m).finish()),
-    requestDeserialize: (b: Buffer) => HealthCheckRequest.toObject(HealthCheckRequest.decode(b), { defaults: true }),
-    responseSerialize: (m: object) => Buffer.from(HealthCheckResponse.encode(m).finish()),
-    responseDeserialize: (b: Buffer) => HealthCheckResponse.toObject(HealthCheckResponse.decode(b), { defaults: true }),
-  },
-};
-
-const SERVING = 1;
-const NOT_SERVING = 2;
-const SERVICE_UNKNOWN = 3;
-const KNOWN_SERVICES = new Set(['', 'opentelemetry.proto.collector.trace.v1.TraceService']);
+/**
+ * Services with a grpc.health.v1 status: the server as a whole ('') and the
+ * OTLP trace service; any other name is NOT_FOUND (Check) / SERVICE_UNKNOWN (Watch).
+ */
+const HEALTH_SERVICES = ['', 'opentelemetry.proto.collector.trace.v1.TraceService'];
 
 /** The OTLP/gRPC receiver plus the standard grpc.health.v1 service. */
 export class OtlpGrpcReceiver {
   private server: grpc.Server;
-  private watchers = new Set<grpc.ServerWritableStream<any, any>>();
+  /** grpc.health.v1 Check, Watch and List (grpc-health-check), per-service statuses. */
+  private health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, 'NOT_SERVING' as ServingStatus])));
+  /** Open Watch streams, ended at stop: grpc-health-check never ends them, and an open stream would hold tryShutdown until the grace runs out. */
+  private watchers = new Set<grpc.ServerWritableStream<unknown, unknown>>();
   private serving = false;
   boundPort = 0;
 
@@ -71,7 +55,17 @@ export class OtlpGrpcReceiver {
       'grpc.max_send_message_length': 4 * 1024 * 1024,
     });
     this.server.addService(TRACE_SERVICE, { Export: this.exportTraces });
-    this.server.addService(HEALTH_SERVICE, { Check: this.check, Watch: this.watch });
+    this.health.addToServer({
+      addService: (service, impl) => this.server.addService(service as grpc.ServiceDefinition, {
+        ...impl,
+        watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+          this.watchers.add(call);
+          call.on('cancelled', () => this.watchers.delete(call));
+          call.on('close', () => this.watchers.delete(call));
+          (impl.watch as (c: typeof call) => void)(call);
+        },
+      }),
+    });
   }
 
   private exportTraces: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
@@ -91,32 +85,11 @@ export class OtlpGrpcReceiver {
     }).then((code) => this.opts.onExport?.(grpc.status[code] ?? String(code), (performance.now() - t0) / 1000));
   };
 
-  private status(service: string): number {
-    if (!KNOWN_SERVICES.has(service)) return SERVICE_UNKNOWN;
-    return this.serving ? SERVING : NOT_SERVING;
-  }
-
-  private check: grpc.handleUnaryCall<{ service: string }, object> = (call, callback) => {
-    const status = this.status(call.request.service);
-    if (status === SERVICE_UNKNOWN) {
-      callback({ code: grpc.status.NOT_FOUND, details: `unknown service ${call.request.service}` });
-      return;
-    }
-    callback(null, { status });
-  };
-
-  private watch: grpc.handleServerStreamingCall<{ service: string }, object> = (call) => {
-    call.write({ status: this.status(call.request.service) });
-    this.watchers.add(call);
-    call.on('cancelled', () => this.watchers.delete(call));
-    call.on('close', () => this.watchers.delete(call));
-  };
-
   /** Flips the health status (readiness) and tells watchers. */
   setServing(serving: boolean): void {
-    if (this.serving === serving) return;
+    if (this.serving === serving || (serving && this.stopping)) return;
     this.serving = serving;
-    for (const w of this.watchers) w.write({ status: this.status(w.request.service) });
+    for (const service of HEALTH_SERVICES) this.health.setStatus(service, serving ? 'SERVING' : 'NOT_SERVING');
   }
 
   start(): Promise<number> {

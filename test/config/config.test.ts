@@ -349,3 +349,119 @@ describe('the entry point (node --import tsx src/main.ts)', () => {
     expect(await exited).toBe(0);
   });
 });
+
+describe('DuckDB settings are validated before DuckDB sees them', () => {
+  const ACCEPTED = ['512MB', '2GB', '1.5GiB', '2 GiB', '256mb', '1TB', '750KiB'];
+  const REFUSED = ['lots', '80%', '100', '2PB', '1,5GB', 'GB'];
+
+  it.each(ACCEPTED)('LOOKSPAN_DUCKDB_MEMORY_LIMIT=%s is accepted', (value) => {
+    expect(loadConfig({ env: { LOOKSPAN_DUCKDB_MEMORY_LIMIT: value } }).storage.duckdbMemoryLimit).toBe(value);
+  });
+
+  it.each(REFUSED)('LOOKSPAN_DUCKDB_MEMORY_LIMIT=%s is refused naming the key, the variable, the value and the accepted form', (value) => {
+    const msg = configError({ env: { LOOKSPAN_DUCKDB_MEMORY_LIMIT: value } }).message;
+    expect(msg).toContain('storage.duckdbMemoryLimit');
+    expect(msg).toContain('LOOKSPAN_DUCKDB_MEMORY_LIMIT');
+    expect(msg).toContain(JSON.stringify(value));
+    expect(msg).toMatch(/512MB, 2GB or 1\.5GiB/);
+  });
+
+  it('the schema agrees with DuckDB: it accepts what DuckDB accepts and refuses what DuckDB refuses', async () => {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const duckdbAccepts = async (memory_limit: string) => {
+      try {
+        (await DuckDBInstance.create(':memory:', { memory_limit })).closeSync();
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const value of ACCEPTED) expect(await duckdbAccepts(value), value).toBe(true);
+    for (const value of REFUSED) expect(await duckdbAccepts(value), value).toBe(false);
+  });
+
+  it('duckdbMemoryLimit in YAML must be a string with a unit', async () => {
+    const msg = configError({ file: await yamlFile('storage:\n  duckdbMemoryLimit: 2048\n'), env: {} }).message;
+    expect(msg).toContain('storage.duckdbMemoryLimit');
+    expect(msg).toMatch(/512MB/);
+  });
+
+  it('duckdbThreads must be a whole number, 0 or more', async () => {
+    for (const value of ['-1', 'abc', '2.5']) {
+      const msg = configError({ env: { LOOKSPAN_DUCKDB_THREADS: value } }).message;
+      expect(msg, value).toContain('LOOKSPAN_DUCKDB_THREADS');
+      expect(msg, value).toContain('storage.duckdbThreads');
+    }
+    expect(configError({ env: { LOOKSPAN_DUCKDB_THREADS: '-1' } }).message).toMatch(/0 or more/);
+    const yaml = configError({ file: await yamlFile('storage:\n  duckdbThreads: 2.5\n'), env: {} }).message;
+    expect(yaml).toContain('storage.duckdbThreads');
+    expect(yaml).toMatch(/whole number/);
+    expect(loadConfig({ env: { LOOKSPAN_DUCKDB_THREADS: '0' } }).storage.duckdbThreads).toBe(0);
+  });
+});
+
+describe('what only DuckDB can refuse becomes a ConfigError naming the setting', () => {
+  it('a memory_limit DuckDB refuses (bypassing the schema)', async () => {
+    const { Database } = await import('../../src/store/duckdb/database.js');
+    const err = await Database.open({ dataDir: path.join(dir, 'duckdb-refuses'), memoryLimit: 'lots', threads: 0 }).catch((e) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toContain('storage.duckdbMemoryLimit');
+    expect(err.message).toContain('LOOKSPAN_DUCKDB_MEMORY_LIMIT');
+    expect(err.message).toContain('"lots"');
+    expect(err.message).toMatch(/512MB/);
+  });
+
+  it('a memory_limit too small to open the database', async () => {
+    const { Database } = await import('../../src/store/duckdb/database.js');
+    const err = await Database.open({ dataDir: path.join(dir, 'duckdb-too-small'), memoryLimit: '1KB', threads: 0 }).catch((e) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toContain('storage.duckdbMemoryLimit');
+    expect(err.message).toMatch(/too small/);
+  });
+});
+
+describe('the entry point exits 2 on an invalid DuckDB setting', () => {
+  function runMain(env: Record<string, string>): Promise<{ code: number | null; stderr: string; stdout: string }> {
+    return new Promise((resolve, reject) => {
+      const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '',
+          LOOKSPAN_HOST: '127.0.0.1', LOOKSPAN_HTTP_PORT: '0', LOOKSPAN_GRPC_PORT: '0',
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      proc.stdout.on('data', (d) => (stdout += d));
+      proc.stderr.on('data', (d) => (stderr += d));
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+      proc.on('error', reject);
+      proc.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stderr, stdout });
+      });
+    });
+  }
+
+  it('LOOKSPAN_DUCKDB_MEMORY_LIMIT=lots: exit 2, the key and the accepted form, nothing created', async () => {
+    const dataDir = path.join(dir, 'never-created-memory');
+    const r = await runMain({ LOOKSPAN_DUCKDB_MEMORY_LIMIT: 'lots', LOOKSPAN_DATA_DIR: dataDir });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('LOOKSPAN_DUCKDB_MEMORY_LIMIT');
+    expect(r.stderr).toContain('storage.duckdbMemoryLimit');
+    expect(r.stderr).toMatch(/512MB, 2GB or 1\.5GiB/);
+    expect(r.stderr).not.toContain('Failed to set config');
+    expect(r.stdout).not.toMatch(/Lookspan listening/);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('LOOKSPAN_DUCKDB_MEMORY_LIMIT=1KB (well-formed, too small for DuckDB): exit 2 naming the key', async () => {
+    const r = await runMain({ LOOKSPAN_DUCKDB_MEMORY_LIMIT: '1KB', LOOKSPAN_DATA_DIR: path.join(dir, 'child-too-small') });
+    expect(r.code, r.stderr + r.stdout).toBe(2);
+    expect(r.stderr).toContain('storage.duckdbMemoryLimit (LOOKSPAN_DUCKDB_MEMORY_LIMIT)');
+    expect(r.stderr).toMatch(/too small/);
+    expect(r.stdout).not.toMatch(/Lookspan listening/);
+  });
+});

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { packagePath } from '../../package-root.js';
 
-/** Repository `proto/` folder: the OTLP v1 definitions shared by gRPC and HTTP/protobuf. */
-export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../proto');
+/** The package's `proto/` folder: the OTLP v1 definitions shared by gRPC and HTTP/protobuf. */
+export const PROTO_DIR = packagePath('proto');
 
 const TRACE_SERVICE = 'opentelemetry/proto/collector/trace/v1/trace_service.proto';
 const HEALTH = 'grpc/health/v1/health.proto';

@@ -1,7 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { ConfigError, describeKey } from '../../config/load.js';
+import { MEMORY_LIMIT_FORM, THREADS_FORM } from '../../config/schema.js';
 import { migrate } from './migrations.js';
+import { keepByteOrderMarks } from './text-decoding.js';
 
 export interface DatabaseOptions {
   dataDir: string;
@@ -12,6 +15,34 @@ export interface DatabaseOptions {
 /** A data dir already opened by another process (DuckDB holds an OS lock on the file). */
 export class DataDirLockedError extends Error {
   override name = 'DataDirLockedError';
+}
+
+/** The DuckDB settings that come from the configuration: the key that sets each and the form it takes. */
+const CONFIGURED_SETTINGS: Record<string, { key: string; form: string }> = {
+  memory_limit: { key: 'storage.duckdbMemoryLimit', form: MEMORY_LIMIT_FORM },
+  threads: { key: 'storage.duckdbThreads', form: THREADS_FORM },
+};
+
+function settingError(name: string, value: string, reason: string, hint?: string): ConfigError {
+  const { key, form } = CONFIGURED_SETTINGS[name];
+  return new ConfigError(`invalid configuration: ${describeKey(key)}: DuckDB refused ${name}=${JSON.stringify(value)} (${reason}); ${hint ?? `it must be ${form}`}`);
+}
+
+/**
+ * DuckDB reports a bad setting at open only as "Failed to set config",
+ * without naming it: tries each configured setting alone on an in-memory
+ * database and returns a ConfigError naming the first one DuckDB refuses.
+ */
+async function findRefusedSetting(settings: Record<string, string>): Promise<ConfigError | null> {
+  for (const [name, value] of Object.entries(settings)) {
+    if (!(name in CONFIGURED_SETTINGS)) continue;
+    try {
+      (await DuckDBInstance.create(':memory:', { [name]: value })).closeSync();
+    } catch (err) {
+      return settingError(name, value, (err as Error).message.split('\n')[0]);
+    }
+  }
+  return null;
 }
 
 /**
@@ -29,6 +60,7 @@ export class Database {
   ) {}
 
   static async open(opts: DatabaseOptions): Promise<Database> {
+    keepByteOrderMarks();
     await mkdir(opts.dataDir, { recursive: true });
     const file = path.join(opts.dataDir, 'lookspan.duckdb');
     // Queries order explicitly, so DuckDB may load segments without keeping
@@ -46,12 +78,24 @@ export class Database {
           `data dir ${path.resolve(opts.dataDir)} is in use by another Lookspan process (${msg.split('\n')[0]})`,
         );
       }
+      throw (await findRefusedSetting(settings)) ?? err;
+    }
+    let writer: DuckDBConnection | undefined;
+    try {
+      writer = await instance.connect();
+      const version = await migrate(writer);
+      const reader = await instance.connect();
+      return new Database(instance, writer, reader, file, version);
+    } catch (err) {
+      writer?.closeSync();
+      instance.closeSync();
+      // A memory_limit DuckDB accepts can still be too small to open the database at all.
+      const msg = (err as Error).message;
+      if (opts.memoryLimit && /out of memory/i.test(msg)) {
+        throw settingError('memory_limit', opts.memoryLimit, `too small to open the database: ${msg.split('\n')[0]}`, 'raise it, e.g. to 2GB');
+      }
       throw err;
     }
-    const writer = await instance.connect();
-    const version = await migrate(writer);
-    const reader = await instance.connect();
-    return new Database(instance, writer, reader, file, version);
   }
 
   /**
