@@ -1,3 +1,4 @@
+import { lookupTable } from '../model/lookup-table.js';
 import { calcPrice, type ModelPrice, type TieredPrices } from '@pydantic/genai-prices';
 import { modelName } from './model-names.js';
 
@@ -28,7 +29,7 @@ export type PriceResolution =
  * OTel `gen_ai.provider.name` values (as semconv normalizes them) → price
  * table provider ids. Absent: try the name as is, then the model alone.
  */
-const PROVIDER_IDS: Record<string, string> = {
+const PROVIDER_IDS: Readonly<Record<string, string>> = lookupTable({
   openai: 'openai',
   anthropic: 'anthropic',
   'aws.bedrock': 'aws',
@@ -48,7 +49,7 @@ const PROVIDER_IDS: Record<string, string> = {
   cerebras: 'cerebras',
   openrouter: 'openrouter',
   moonshot: 'moonshotai',
-};
+});
 
 /** Self-hosted runtimes: a name match in the public table would be a made-up price. */
 const LOCAL_PROVIDERS = new Set(['ollama', 'vllm', 'lmstudio', 'llamacpp', 'llama.cpp', 'local', 'tgi']);

@@ -1,3 +1,4 @@
+import { lookupTable } from '../model/lookup-table.js';
 import type { AttrValue } from '../model/span-record.js';
 
 /**
@@ -55,11 +56,11 @@ const SCOPE_NEEDLES: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /** Exact scope names that no needle can tell apart. */
-const SCOPE_EXACT: Record<string, string> = {
+const SCOPE_EXACT: Readonly<Record<string, string>> = lookupTable({
   ai: 'vercel-ai', // ai@≤6 core and @ai-sdk/otel LegacyOpenTelemetry
   gen_ai: 'vercel-ai', // @ai-sdk/otel OpenTelemetry (GenAI mode)
   'langfuse-sdk': 'langfuse',
-};
+});
 
 const scopeCache = new Map<string, string | null>();
 

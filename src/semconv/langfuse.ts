@@ -1,3 +1,4 @@
+import { lookupTable } from '../model/lookup-table.js';
 import type { AttrValue, SpanType } from '../model/span-record.js';
 import { type ConventionFields, F_LANGFUSE, type SpanView, type Usage, jsonText, str } from './fields.js';
 
@@ -23,7 +24,7 @@ const K = {
   compatUserId: 'langfuse.user.id',
 } as const;
 
-const OBSERVATION_TYPE: Record<string, SpanType> = {
+const OBSERVATION_TYPE: Readonly<Record<string, SpanType>> = lookupTable({
   generation: 'llm_call',
   embedding: 'embedding',
   agent: 'agent',
@@ -34,7 +35,7 @@ const OBSERVATION_TYPE: Record<string, SpanType> = {
   guardrail: 'other',
   event: 'other',
   // `span` is Langfuse's generic observation: no opinion.
-};
+});
 
 /**
  * Langfuse SDK (`langfuse.*` keys; session and user on the plain `session.id`

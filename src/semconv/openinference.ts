@@ -1,3 +1,4 @@
+import { lookupTable } from '../model/lookup-table.js';
 import {
   OpenInferenceSpanKind,
   SemanticConventions as OI,
@@ -18,7 +19,7 @@ import {
 } from './fields.js';
 import { normalizeProvider } from './provider.js';
 
-const KIND_TYPE: Record<string, SpanType> = {
+const KIND_TYPE: Readonly<Record<string, SpanType>> = lookupTable({
   [OpenInferenceSpanKind.LLM]: 'llm_call',
   [OpenInferenceSpanKind.CHAIN]: 'chain',
   [OpenInferenceSpanKind.TOOL]: 'tool_call',
@@ -29,7 +30,7 @@ const KIND_TYPE: Record<string, SpanType> = {
   [OpenInferenceSpanKind.GUARDRAIL]: 'other',
   [OpenInferenceSpanKind.EVALUATOR]: 'other',
   [OpenInferenceSpanKind.PROMPT]: 'other',
-};
+});
 
 /**
  * OpenInference (Arize): `openinference.span.kind`, `llm.*` model, token and

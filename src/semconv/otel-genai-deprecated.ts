@@ -1,3 +1,4 @@
+import { lookupTable } from '../model/lookup-table.js';
 import {
   ATTR_GEN_AI_COMPLETION,
   ATTR_GEN_AI_PROMPT,
@@ -98,12 +99,12 @@ function indexedToolCalls(a: AttrMap, prefix: string): Array<Record<string, unkn
   return calls;
 }
 
-const EVENT_ROLES: Record<string, string> = {
+const EVENT_ROLES: Readonly<Record<string, string>> = lookupTable({
   [EVENT_GEN_AI_SYSTEM_MESSAGE]: 'system',
   [EVENT_GEN_AI_USER_MESSAGE]: 'user',
   [EVENT_GEN_AI_ASSISTANT_MESSAGE]: 'assistant',
   [EVENT_GEN_AI_TOOL_MESSAGE]: 'tool',
-};
+});
 
 /** The deprecated per-message events: system/user/assistant/tool messages in, choices out. */
 function eventMessages(events: SpanEventRecord[]): {

@@ -1,3 +1,4 @@
+import { lookupTable } from '../model/lookup-table.js';
 import {
   ATTR_GEN_AI_AGENT_NAME,
   ATTR_GEN_AI_CONVERSATION_ID,
@@ -113,7 +114,7 @@ const EXCLUSIVE_INPUT_SCOPES = new Set(['@traceloop/instrumentation-anthropic'])
  * from real emitters: `agent_step`, `rerank`, `decide` (@ai-sdk/otel) and
  * `guardrail.run`, `guard` (Traceloop).
  */
-export const OPERATION_TYPE: Record<string, SpanType> = {
+export const OPERATION_TYPE: Readonly<Record<string, SpanType>> = lookupTable({
   chat: 'llm_call',
   text_completion: 'llm_call',
   generate_content: 'llm_call',
@@ -128,7 +129,7 @@ export const OPERATION_TYPE: Record<string, SpanType> = {
   rerank: 'retriever',
   'guardrail.run': 'chain',
   guard: 'other',
-};
+});
 
 function retrievalQuery(a: AttrMap): string | null {
   const q = str(a.get(ATTR_GEN_AI_RETRIEVAL_QUERY_TEXT));

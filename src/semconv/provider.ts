@@ -1,3 +1,5 @@
+import { lookupTable } from '../model/lookup-table.js';
+
 /**
  * One provider vocabulary for the `provider` column: the OTel
  * `gen_ai.provider.name` values. Every dialect names providers its own way
@@ -5,7 +7,7 @@
  * `llm.provider`/`llm.system`, Vercel AI SDK provider ids such as
  * `openai.chat` or `google.generative-ai`.
  */
-const ALIASES: Record<string, string> = {
+const ALIASES: Readonly<Record<string, string>> = lookupTable({
   // deprecated gen_ai.system values
   'az.ai.inference': 'azure.ai.inference',
   'az.ai.openai': 'azure.ai.openai',
@@ -34,7 +36,7 @@ const ALIASES: Record<string, string> = {
   'together-ai': 'together',
   together_ai: 'together',
   'deepseek-ai': 'deepseek',
-};
+});
 
 const cache = new Map<string, string>();
 

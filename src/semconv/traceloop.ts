@@ -1,3 +1,4 @@
+import { lookupTable } from '../model/lookup-table.js';
 import {
   LLMRequestTypeValues,
   SpanAttributes as TL,
@@ -6,20 +7,20 @@ import {
 import type { SpanType } from '../model/span-record.js';
 import { type AttrMap, type ConventionFields, F_LLM, F_TRACELOOP, type SpanView, jsonText, str } from './fields.js';
 
-const KIND_TYPE: Record<string, SpanType> = {
+const KIND_TYPE: Readonly<Record<string, SpanType>> = lookupTable({
   [TraceloopSpanKindValues.WORKFLOW]: 'chain',
   [TraceloopSpanKindValues.TASK]: 'chain',
   [TraceloopSpanKindValues.AGENT]: 'agent',
   [TraceloopSpanKindValues.TOOL]: 'tool_call',
   [TraceloopSpanKindValues.SESSION]: 'other',
-};
+});
 
-const REQUEST_TYPE: Record<string, SpanType> = {
+const REQUEST_TYPE: Readonly<Record<string, SpanType>> = lookupTable({
   [LLMRequestTypeValues.CHAT]: 'llm_call',
   [LLMRequestTypeValues.COMPLETION]: 'llm_call',
   [LLMRequestTypeValues.RERANK]: 'retriever',
   embedding: 'embedding',
-};
+});
 
 /**
  * OpenLLMetry / Traceloop extras (`@traceloop/ai-semantic-conventions` holds

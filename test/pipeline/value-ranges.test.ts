@@ -130,6 +130,38 @@ describe('values the store cannot hold', () => {
     }
   });
 
+  it('regressions from the fuzz suite: Object.prototype names as attribute values, a leading BOM, the reserved trace id "spans"', async () => {
+    const s = await startTestServer();
+    try {
+      const traceId = hexId(16);
+      const spans = ['constructor', 'toString', '__proto__', 'hasOwnProperty'].flatMap((v) => [
+        otlpSpan(traceId, {}, [{ key: 'gen_ai.operation.name', value: { stringValue: v } }]),
+        otlpSpan(traceId, {}, [{ key: 'traceloop.span.kind', value: { stringValue: v } }]),
+        otlpSpan(traceId, {}, [{ key: 'langfuse.observation.type', value: { stringValue: v } }, { key: 'gen_ai.system', value: { stringValue: v } }]),
+      ]);
+      expect((await postJson(`${s.httpUrl}/v1/traces`, request(spans))).status).toBe(200);
+
+      const bom = await postJson(`${s.httpUrl}/api/ingest`, { spans: [{ traceId: '\ufeffbom', spanId: '\ufeffs1', name: '\ufeffn', startedAt: 0 }] });
+      expect(bom.status).toBe(200);
+      const reserved = await postJson(`${s.httpUrl}/api/ingest`, { spans: [{ traceId: 'spans', spanId: 's1', name: 'n', startedAt: 0 }] });
+      expect(reserved.status).toBe(400);
+      expect(((await reserved.json()) as any).error.problems[0].path).toBe('spans[0].traceId');
+
+      await waitLoaded(s);
+      const t = await traceOf(s.httpUrl, traceId);
+      expect(t.spanCount).toBe(spans.length);
+      for (const x of t.spans) expect(['llm_call', 'tool_call', 'agent', 'chain', 'retriever', 'embedding', 'mcp', 'other']).toContain(x.type);
+      const b = await traceOf(s.httpUrl, encodeURIComponent('\ufeffbom'));
+      expect(b.traceId ?? b.id).toBe('\ufeffbom');
+      expect(b.spans[0].id).toBe('\ufeffs1');
+      expect(b.spans[0].name).toBe('\ufeffn');
+      const h = (await (await fetch(`${s.httpUrl}/api/health`)).json()) as any;
+      expect(h.status).toBe('ok');
+    } finally {
+      await s.dispose();
+    }
+  });
+
   it('reports spans repeated within one native request as duplicates, stored once', async () => {
     const s = await startTestServer();
     try {

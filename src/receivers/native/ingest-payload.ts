@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { invalid } from '../../errors.js';
 import { MAX_TIMESTAMP_MS, timestampProblem } from '../../model/store-range.js';
+import { nativeTraceId } from './ids.js';
 import { toMicros } from './time.js';
 import { parseOrThrow } from './validate.js';
 
@@ -14,7 +15,7 @@ const text = z.string().max(4096);
 
 /** One span of the native IngestPayload (lookspan-http-api.txt), camelCase. */
 const ingestSpan = z.object({
-  traceId: z.string().min(1).max(128),
+  traceId: nativeTraceId,
   spanId: z.string().min(1).max(128),
   parentSpanId: z.string().min(1).max(128).nullish(),
   type: z.enum(['llm_call', 'tool_call', 'agent', 'chain', 'retriever', 'embedding', 'mcp', 'other']).default('other'),

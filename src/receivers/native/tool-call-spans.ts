@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_DURATION_MS, timestampProblem } from '../../model/store-range.js';
+import { nativeTraceId } from './ids.js';
 import { toMicros } from './time.js';
 import { parseOrThrow } from './validate.js';
 
@@ -21,7 +22,7 @@ const toolCallSpan = z.object({
   session_id: text.nullish(),
   agent_name: text.nullish(),
   user_id: text.nullish(),
-  trace_id: z.string().min(1).max(128).nullish(),
+  trace_id: nativeTraceId.nullish(),
   span_id: z.string().min(1).max(128).nullish(),
   parent_span_id: z.string().min(1).max(128).nullish(),
   span_type: z.enum(['tool_call', 'agent', 'handoff', 'llm_call', 'node']).default('tool_call'),
