@@ -4,6 +4,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ConfigError, describeKey } from '../../config/load.js';
 import { MEMORY_LIMIT_FORM, THREADS_FORM } from '../../config/schema.js';
 import { migrate } from './migrations.js';
+import { keepByteOrderMarks } from './text-decoding.js';
 
 export interface DatabaseOptions {
   dataDir: string;
@@ -59,6 +60,7 @@ export class Database {
   ) {}
 
   static async open(opts: DatabaseOptions): Promise<Database> {
+    keepByteOrderMarks();
     await mkdir(opts.dataDir, { recursive: true });
     const file = path.join(opts.dataDir, 'lookspan.duckdb');
     // Queries order explicitly, so DuckDB may load segments without keeping
