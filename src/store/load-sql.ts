@@ -6,8 +6,10 @@ import { SPAN_INSERT_SQL, WAL_COLUMNS_SQL } from './columns.js';
 // Token totals saturate rather than overflow: one hostile trace must not make its batch fail forever.
 const INT64_MAX = '9223372036854775807';
 
-// One object may be as large as a whole decompressed request.
-const MAX_OBJECT_SIZE = 256 * 1024 * 1024;
+// read_json sizes its buffers by this (at 256 MiB a 6 MB segment could not load under a 1 GB
+// memory_limit). A longer line (only a hostile span reaches it) fails this stage and is
+// loaded by the line-by-line stage, which has no such bound.
+const MAX_OBJECT_SIZE = 16 * 1024 * 1024;
 
 
 export const STAGE_SQL = `
