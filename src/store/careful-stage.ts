@@ -82,9 +82,11 @@ export async function segmentLines(file: string): Promise<SourceLine[]> {
  * cannot fail the statement, then a check per column, so a line DuckDB
  * cannot load is set aside with its reason and every other line is staged.
  * The slow path of the loader, taken only when the one-statement
- * `read_json` stage failed. Returns the lines set aside.
+ * `read_json` stage failed. With `append`, adds to the `wal_batch` an earlier
+ * call created (one segment at a time keeps memory to one segment). Returns
+ * the lines set aside.
  */
-export async function stageCarefully(conn: DuckDBConnection, lines: readonly SourceLine[], scratch: string): Promise<QuarantinedLine[]> {
+export async function stageCarefully(conn: DuckDBConnection, lines: readonly SourceLine[], scratch: string, append = false): Promise<QuarantinedLine[]> {
   const rejected: QuarantinedLine[] = [];
   // Lines DuckDB will read, by 1-based position in the scratch file.
   const kept: SourceLine[] = [];
@@ -98,7 +100,7 @@ export async function stageCarefully(conn: DuckDBConnection, lines: readonly Sou
     kept.push(l);
     parts.push(buf, NEWLINE);
   }
-  await conn.run(CREATE_BATCH_SQL);
+  if (!append) await conn.run(CREATE_BATCH_SQL);
   if (kept.length > 0) {
     await mkdir(path.dirname(scratch), { recursive: true });
     const fh = await open(scratch, 'w');

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { BIGINT, LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import type { Database } from './duckdb/database.js';
 import { insertStaged, STAGE_SQL } from './load-sql.js';
-import { segmentLines, stageCarefully, type SourceLine } from './careful-stage.js';
+import { segmentLines, stageCarefully } from './careful-stage.js';
 import { Quarantine, type QuarantinedLine } from './quarantine.js';
 import { fsyncDir } from './wal/fsync-dir.js';
 import type { SealedSegment } from './wal/writer.js';
@@ -229,9 +229,10 @@ export class SegmentLoader {
       let inserted = 0;
       if (todo.length > 0) {
         if (careful) {
-          const lines: SourceLine[] = [];
-          for (const s of todo) lines.push(...(await segmentLines(s.path)));
-          const rejected = await stageCarefully(conn, lines, this.scratchPath());
+          const rejected: QuarantinedLine[] = [];
+          for (let i = 0; i < todo.length; i++) {
+            for (const r of await stageCarefully(conn, await segmentLines(todo[i].path), this.scratchPath(), i > 0)) rejected.push(r);
+          }
           // Set aside before the commit: once the segment is recorded as loaded it is deleted.
           await this.setAsideLines(rejected, 'WAL lines set aside in wal/quarantine: the store cannot hold them');
         } else {
