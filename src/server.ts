@@ -64,6 +64,9 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     dataDir: config.storage.dataDir,
     duckdbMemoryLimit: config.storage.duckdbMemoryLimit,
     duckdbThreads: config.storage.duckdbThreads,
+    replica: config.storage.replica,
+    sealIdleSeconds: config.storage.sealIdleSeconds,
+    sealIntervalSeconds: config.storage.sealIntervalSeconds,
     commitDelayMs: config.pipeline.commitDelayMs,
     segmentMaxBytes: config.pipeline.segmentMaxBytes,
     segmentMaxAgeMs: config.pipeline.segmentMaxAgeMs,
@@ -129,7 +132,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   mountTraces(router, () => store.db.reader, store.db);
   mountMetrics(router, metrics);
   mountModelPrices(router, { table: modelPrices, costs });
-  mountStorage(router, { loader: store.loader });
+  mountStorage(router, { store });
   app.use(router.routes()).use(router.allowedMethods());
 
   const grpcReceiver = new OtlpGrpcReceiver(pipeline, {

@@ -56,10 +56,10 @@ export async function listSpans(conn: DuckDBConnection, f: SpanFilter): Promise<
     `SELECT span_id, trace_id, parent_span_id, type, project_id, server_name, tool_name, session_id, agent_name,
             ${isoSql('started_at')} AS started_iso, ${isoSql('ended_at')} AS ended_iso, duration_ms, status, status_message,
             coalesce(response_model, request_model) AS model_id, input_tokens, output_tokens, cost_usd
-       FROM spans WHERE ${where} ORDER BY started_at DESC, span_id LIMIT $${n + 1} OFFSET $${n + 2}`,
+       FROM all_spans WHERE ${where} ORDER BY started_at DESC, span_id LIMIT $${n + 1} OFFSET $${n + 2}`,
     [...params, f.limit, f.offset],
   );
-  const total = await queryRows(conn, `SELECT count(*) AS n FROM spans WHERE ${where}`, params);
+  const total = await queryRows(conn, `SELECT count(*) AS n FROM all_spans WHERE ${where}`, params);
   return {
     total: Number(total[0].n),
     spans: rows.map((r) => ({

@@ -84,10 +84,10 @@ export async function listTraces(conn: DuckDBConnection, f: TraceFilter): Promis
   const n = w.params.length;
   const rows = await queryRows(
     conn,
-    `SELECT ${TRACE_COLUMNS} FROM traces WHERE ${w.sql} ORDER BY started_at DESC, trace_id LIMIT $${n + 1} OFFSET $${n + 2}`,
+    `SELECT ${TRACE_COLUMNS} FROM all_traces WHERE ${w.sql} ORDER BY started_at DESC, trace_id LIMIT $${n + 1} OFFSET $${n + 2}`,
     [...w.params, f.limit, f.offset],
   );
-  const total = await queryRows(conn, `SELECT count(*) AS n FROM traces WHERE ${w.sql}`, w.params);
+  const total = await queryRows(conn, `SELECT count(*) AS n FROM all_traces WHERE ${w.sql}`, w.params);
   return { traces: rows.map(toSummary), total: Number(total[0].n) };
 }
 
@@ -148,12 +148,12 @@ function toSpanView(r: Record<string, unknown>): SpanView {
 
 /** One trace: summary, spans ordered by start time, and its scores; null when unknown. */
 export async function getTrace(conn: DuckDBConnection, projectId: string, traceId: string) {
-  const head = await queryRows(conn, `SELECT ${TRACE_COLUMNS} FROM traces WHERE project_id = $1 AND trace_id = $2`, [projectId, traceId]);
+  const head = await queryRows(conn, `SELECT ${TRACE_COLUMNS} FROM all_traces WHERE project_id = $1 AND trace_id = $2`, [projectId, traceId]);
   if (head.length === 0) return null;
   const spans = await queryRows(
     conn,
     `SELECT * EXCLUDE (started_at, ended_at), ${isoSql('started_at')} AS started_at, ${isoSql('ended_at')} AS ended_at
-       FROM spans WHERE project_id = $1 AND trace_id = $2 ORDER BY spans.started_at, span_id`,
+       FROM all_spans WHERE project_id = $1 AND trace_id = $2 ORDER BY all_spans.started_at, span_id`,
     [projectId, traceId],
   );
   const scores = await queryRows(

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 const port = z.number().int().min(0).max(65535);
@@ -17,6 +18,12 @@ export const THREADS_FORM = 'a whole number of threads, 0 or more (0 lets DuckDB
  * The whole configuration as one validated schema. Every key is documented
  * in config/lookspan.example.yaml; defaults make `npm start` work alone.
  */
+/** The host name, reduced to the replica id's character set (a container's host name is its pod name). */
+function defaultReplica(): string {
+  const h = hostname().replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63);
+  return h.length > 0 ? h : 'lookspan';
+}
+
 export const configSchema = z.object({
   server: z.object({
     /** Interface to bind; loopback by default so a laptop install is private. */
@@ -37,6 +44,13 @@ export const configSchema = z.object({
       .int({ error: `must be ${THREADS_FORM}` })
       .min(0, { error: `must be ${THREADS_FORM}` })
       .default(0),
+    /** Names this instance's Parquet files (`<replica>-<seq>-<i>.parquet`), so replicas can share one lake. */
+    replica: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, { error: 'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit' })
+      .default(defaultReplica()),
+    /** Hot traces that received no span for this long are sealed into the Parquet lake. */
+    sealIdleSeconds: positiveInt.default(300),
+    /** How often the store looks for idle traces to seal. */
+    sealIntervalSeconds: positiveInt.default(30),
   }).strict().prefault({}),
   limits: z.object({
     /** Largest request body accepted on the wire (compressed size), bytes. */

@@ -30,7 +30,7 @@ export class StoredSpanCount {
     try {
       const conn = await this.instance.connect();
       try {
-        const rows = (await conn.runAndReadAll('SELECT count(*) FROM spans')).getRows();
+        const rows = (await conn.runAndReadAll('SELECT count(*) FROM all_spans')).getRows();
         this.value = Number(rows[0][0]);
         this.at = Date.now();
       } finally {

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { Database } from './duckdb/database.js';
 import { SegmentLoader } from './loader.js';
 import { Quarantine } from './quarantine.js';
+import { Lake } from './lake/index.js';
+import type { SealResult } from './lake/seal.js';
 import { recoverWal } from './wal/recover.js';
 import { WalWriter } from './wal/writer.js';
 
@@ -13,6 +15,9 @@ export interface StoreOptions {
   dataDir: string;
   duckdbMemoryLimit: string;
   duckdbThreads: number;
+  replica: string;
+  sealIdleSeconds: number;
+  sealIntervalSeconds: number;
   commitDelayMs: number;
   segmentMaxBytes: number;
   segmentMaxAgeMs: number;
@@ -37,9 +42,17 @@ export class Store {
     readonly db: Database,
     readonly wal: WalWriter,
     readonly loader: SegmentLoader,
+    readonly lake: Lake,
     private readonly replay: Promise<void>,
+    sealIntervalSeconds: number,
+    private readonly log: Logger,
   ) {
     replay.then(() => { this.replayDone = true; }, () => {});
+    this.sealTimer = setInterval(() => {
+      if (!this.replayDone || this.closing) return;
+      this.sealIdle().catch((err) => this.log.error({ err }, 'sealing idle traces failed; will retry'));
+    }, sealIntervalSeconds * 1000);
+    this.sealTimer.unref();
   }
 
   static async open(opts: StoreOptions, log: Logger): Promise<Store> {
@@ -57,7 +70,9 @@ export class Store {
         log.warn({ files: quarantine.list() }, `${quarantine.totalLines} WAL line(s) are set aside in wal/quarantine; replay them with POST /api/storage/quarantine/replay after fixing the cause`);
       }
       const recovery = await recoverWal(walDir, loaded, Math.max(maxLoaded, maxQuarantined), log);
-      const loader = new SegmentLoader(db, log, quarantine);
+      const lake = new Lake({ dataDir: opts.dataDir, replica: opts.replica, sealIdleSeconds: opts.sealIdleSeconds }, log);
+      await lake.reconcile(db.writer);
+      const loader = new SegmentLoader(db, log, quarantine, lake);
       const wal = new WalWriter({
         dir: walDir,
         nextSeq: recovery.nextSeq,
@@ -71,7 +86,7 @@ export class Store {
       if (recovery.pending.length > 0) {
         log.info({ segments: recovery.pending.length, repaired: recovery.repaired }, 'replaying WAL segments not yet loaded');
       }
-      return new Store(db, wal, loader, loader.drain());
+      return new Store(db, wal, loader, lake, loader.drain(), opts.sealIntervalSeconds, log);
     } catch (err) {
       await db.close().catch(() => {});
       throw err;
@@ -109,7 +124,26 @@ export class Store {
    * the next start. `onStep` hears each step as it begins, for the shutdown
    * log. Safe to call twice.
    */
+  /** Seals hot traces idle for `storage.sealIdleSeconds` (the periodic seal). */
+  sealIdle(): Promise<SealResult | null> {
+    return this.loader.exclusive(() => this.lake.seal(this.db.writer, false));
+  }
+
+  /**
+   * Makes everything acknowledged so far part of the lake: seals the open
+   * WAL segment, waits for the loader, then seals every hot trace
+   * (`POST /api/storage/seal`; operators use it before a backup).
+   */
+  async sealAll(): Promise<SealResult | null> {
+    await this.wal.sealNow();
+    await this.loader.drain();
+    return this.loader.exclusive(() => this.lake.seal(this.db.writer, true));
+  }
+
+  private readonly sealTimer: NodeJS.Timeout;
+
   async close(deadline: number, onStep: (step: string) => void = () => {}): Promise<void> {
+    clearInterval(this.sealTimer);
     if (this.closing) return this.closing;
     this.closing = (async () => {
       try {

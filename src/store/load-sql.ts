@@ -48,7 +48,8 @@ export const UPSERT_TRACES_SQL = `
     count(*), count(*) FILTER (WHERE status = 'error'), count(*) FILTER (WHERE type = 'llm_call'),
     count(*) FILTER (WHERE type = 'tool_call'),
     least(coalesce(sum(input_tokens), 0), ${INT64_MAX})::BIGINT, least(coalesce(sum(output_tokens), 0), ${INT64_MAX})::BIGINT, sum(cost_usd),
-    coalesce(list_distinct(list(coalesce(response_model, request_model)) FILTER (WHERE coalesce(response_model, request_model) IS NOT NULL)), [])
+    coalesce(list_distinct(list(coalesce(response_model, request_model)) FILTER (WHERE coalesce(response_model, request_model) IS NOT NULL)), []),
+    now()
   FROM wal_batch GROUP BY project_id, trace_id
   ON CONFLICT (project_id, trace_id) DO UPDATE SET
     started_at = least(traces.started_at, excluded.started_at),
@@ -71,13 +72,27 @@ export const UPSERT_TRACES_SQL = `
     output_tokens = least(traces.output_tokens::HUGEINT + excluded.output_tokens, ${INT64_MAX})::BIGINT,
     cost_usd = CASE WHEN traces.cost_usd IS NULL THEN excluded.cost_usd WHEN excluded.cost_usd IS NULL THEN traces.cost_usd
                     ELSE traces.cost_usd + excluded.cost_usd END,
-    models = list_distinct(list_concat(traces.models, excluded.models))`;
+    models = list_distinct(list_concat(traces.models, excluded.models)),
+    last_loaded_at = excluded.last_loaded_at`;
+
+const lakeDedupSql = (files: readonly string[]) => `
+  DELETE FROM wal_batch b WHERE EXISTS (
+    SELECT 1 FROM read_parquet([${files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}], hive_partitioning = true,
+                               hive_types = {'project_id': VARCHAR, 'date': VARCHAR}) s
+    WHERE s.project_id = b.project_id AND s.trace_id = b.trace_id AND s.span_id = b.span_id)`;
 
 /** From a staged `wal_batch` to stored rows: de-duplication by identity, the spans insert and the trace upsert; returns the spans inserted. */
-export async function insertStaged(conn: DuckDBConnection): Promise<number> {
+export async function insertStaged(conn: DuckDBConnection, lake?: { spanFilesSince(conn: DuckDBConnection, sinceUs: number): Promise<string[]> }): Promise<number> {
   const dup = await conn.runAndReadAll(HAS_BATCH_DUPLICATES_SQL);
   if (dup.getRows()[0][0] === true) await conn.run(DEDUP_BATCH_SQL);
   await conn.run(DEDUP_SQL);
+  if (lake) {
+    // A re-send of sealed spans: only files that can hold a span as old as the batch's oldest
+    // (files are recorded with their start-time range), so fresh batches touch the newest files only.
+    const since = (await conn.runAndReadAll('SELECT min(started_us) FROM wal_batch')).getRows()[0][0];
+    const files = since === null ? [] : await lake.spanFilesSince(conn, Number(since));
+    if (files.length > 0) await conn.run(lakeDedupSql(files));
+  }
   const inserted = (await conn.run(INSERT_SPANS_SQL)).rowsChanged;
   if (inserted > 0) await conn.run(UPSERT_TRACES_SQL);
   return inserted;

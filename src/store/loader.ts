@@ -6,6 +6,7 @@ import type { Database } from './duckdb/database.js';
 import { insertStaged, STAGE_SQL } from './load-sql.js';
 import { segmentLines, stageCarefully } from './careful-stage.js';
 import { Quarantine, type QuarantinedLine } from './quarantine.js';
+import type { Lake } from './lake/index.js';
 import { fsyncDir } from './wal/fsync-dir.js';
 import type { SealedSegment } from './wal/writer.js';
 
@@ -75,6 +76,7 @@ export class SegmentLoader {
     private readonly db: Database,
     private readonly log: Logger,
     readonly quarantined: Quarantine,
+    private readonly lake?: Lake,
   ) {
     this.syncQuarantineStats();
   }
@@ -185,7 +187,8 @@ export class SegmentLoader {
     this.stats.quarantineFiles = this.quarantined.list().length;
   }
 
-  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+  /** Runs `task` on the writer connection, serialized with segment loads (seals, replays). */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
     const run = this.writing.then(task);
     this.writing = run.catch(() => {});
     return run;
@@ -238,7 +241,7 @@ export class SegmentLoader {
         } else {
           await conn.run(STAGE_SQL, [listValue(todo.map((s) => s.path))], [LIST(VARCHAR)]);
         }
-        inserted = await insertStaged(conn);
+        inserted = await insertStaged(conn, this.lake);
         // Inserted rows are attributed to the batch's first segment; the rest record 0.
         for (let i = 0; i < todo.length; i++) {
           const s = todo[i];
@@ -293,7 +296,7 @@ export class SegmentLoader {
         await conn.run('BEGIN TRANSACTION');
         try {
           rejected = await stageCarefully(conn, entries.map((e) => ({ segment: e.segment, line: e.line, text: e.record })), this.scratchPath());
-          out.inserted += await insertStaged(conn);
+          out.inserted += await insertStaged(conn, this.lake);
           await conn.run('COMMIT');
           await conn.run('DROP TABLE IF EXISTS wal_batch');
         } catch (err) {

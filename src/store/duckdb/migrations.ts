@@ -49,6 +49,23 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       );
     `,
   },
+  {
+    version: 2,
+    name: 'hot traces know when they last grew; the lake file catalog',
+    sql: `
+      ALTER TABLE traces ADD COLUMN last_loaded_at TIMESTAMP;
+      UPDATE traces SET last_loaded_at = now();
+      CREATE TABLE lake_files (
+        path VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, project_id VARCHAR NOT NULL, date VARCHAR NOT NULL,
+        rows BIGINT NOT NULL, bytes BIGINT NOT NULL, min_started_at TIMESTAMP NOT NULL, max_started_at TIMESTAMP NOT NULL,
+        seal_seq BIGINT NOT NULL, created_at TIMESTAMP NOT NULL
+      );
+      CREATE TABLE lake_seals (
+        seq BIGINT PRIMARY KEY, traces BIGINT NOT NULL, spans BIGINT NOT NULL, files BIGINT NOT NULL,
+        duration_ms DOUBLE NOT NULL, sealed_at TIMESTAMP NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Applies every migration newer than the stored version; returns the resulting version. */

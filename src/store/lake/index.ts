@@ -1,0 +1,129 @@
+import { existsSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { LAKE_SCHEMA_VERSION, lakeDir, lakeTmpDir, sqlPath } from './layout.js';
+import { refreshRelations } from './relations.js';
+import { sealHot, type SealResult } from './seal.js';
+
+export interface LakeOptions {
+  dataDir: string;
+  /** Names this instance's files, so replicas sharing one lake never clash. */
+  replica: string;
+  /** Hot traces that received nothing for this long are sealed. */
+  sealIdleSeconds: number;
+}
+
+export interface PartitionStats {
+  kind: string;
+  projectId: string;
+  date: string;
+  files: number;
+  rows: number;
+  bytes: number;
+}
+
+export interface LakeStats {
+  schemaVersion: number;
+  replica: string;
+  hot: { spans: number; traces: number };
+  partitions: PartitionStats[];
+  lastSeal: { seq: number; at: string; durationMs: number; traces: number; spans: number; files: number } | null;
+  /** Files the catalog names but the disk no longer holds (left out of every query). */
+  missingFiles: string[];
+}
+
+/** Lists every `.parquet` file under `dir` (relative paths). */
+async function parquetFiles(dir: string, base = dir): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await parquetFiles(p, base)));
+    else if (e.name.endsWith('.parquet')) out.push(path.relative(base, p).split(path.sep).join('/'));
+  }
+  return out;
+}
+
+/**
+ * The sealed part of the store: Parquet files under `<data dir>/lake`,
+ * catalogued in `lake_files`, and the relations (`all_spans`,
+ * `all_traces`) that cover hot rows and files together.
+ */
+export class Lake {
+  private missing: string[] = [];
+
+  constructor(readonly opts: LakeOptions, private readonly log: Logger) {}
+
+  get root(): string {
+    return lakeDir(this.opts.dataDir);
+  }
+
+  /**
+   * Start-up: removes what a crash left mid-seal (the temporary directory,
+   * and files in this replica's name that no committed record names: their
+   * rows are still hot), then defines the relations from the catalog.
+   */
+  async reconcile(conn: DuckDBConnection): Promise<void> {
+    await rm(lakeTmpDir(this.opts.dataDir), { recursive: true, force: true });
+    const recorded = new Set((await conn.runAndReadAll('SELECT path FROM lake_files')).getRows().map((r) => String(r[0])));
+    const prefix = `${this.opts.replica}-`;
+    for (const kind of ['spans', 'traces']) {
+      for (const rel of await parquetFiles(path.join(this.root, kind))) {
+        const full = `${kind}/${rel}`;
+        if (recorded.has(full) || !path.basename(rel).startsWith(prefix)) continue;
+        this.log.warn({ file: full }, 'removing a lake file no seal committed (a crash interrupted the seal; its rows are still hot)');
+        await rm(path.join(this.root, full), { force: true });
+      }
+    }
+    await this.refresh(conn);
+  }
+
+  async refresh(conn: DuckDBConnection): Promise<void> {
+    this.missing = await refreshRelations(conn, this.root, existsSync);
+    if (this.missing.length > 0) this.log.error({ files: this.missing }, 'lake files named in the catalog are missing; queries leave them out');
+  }
+
+  /** Seals idle hot traces (all of them with `all`); runs on the writer connection, serialized with loads. */
+  async seal(conn: DuckDBConnection, all: boolean): Promise<SealResult | null> {
+    const r = await sealHot(conn, this.opts.dataDir, this.opts.replica, all ? null : this.opts.sealIdleSeconds);
+    if (r) this.log.info(r, 'sealed hot traces into the lake');
+    return r;
+  }
+
+  /** Span files that may hold a span starting at or after `sinceUs` (the loader's duplicate check against the lake). */
+  async spanFilesSince(conn: DuckDBConnection, sinceUs: number): Promise<string[]> {
+    const rows = (await conn.runAndReadAll(
+      `SELECT path FROM lake_files WHERE kind = 'spans' AND max_started_at >= make_timestamp(${Math.floor(sinceUs)}::BIGINT) ORDER BY path`,
+    )).getRows();
+    return rows.map((r) => path.join(this.root, String(r[0]))).filter((p) => existsSync(p));
+  }
+
+  async stats(conn: DuckDBConnection): Promise<LakeStats> {
+    const hot = (await conn.runAndReadAll('SELECT (SELECT count(*) FROM spans), (SELECT count(*) FROM traces)')).getRows()[0];
+    const parts = (await conn.runAndReadAll(
+      `SELECT kind, project_id, date, count(*), sum(rows), sum(bytes) FROM lake_files GROUP BY ALL ORDER BY kind, project_id, date`,
+    )).getRows();
+    const last = (await conn.runAndReadAll(
+      `SELECT seq, strftime(sealed_at, '%Y-%m-%dT%H:%M:%S.%fZ'), duration_ms, traces, spans, files FROM lake_seals ORDER BY seq DESC LIMIT 1`,
+    )).getRows()[0];
+    return {
+      schemaVersion: LAKE_SCHEMA_VERSION,
+      replica: this.opts.replica,
+      hot: { spans: Number(hot[0]), traces: Number(hot[1]) },
+      partitions: parts.map((r) => ({
+        kind: String(r[0]), projectId: String(r[1]), date: String(r[2]), files: Number(r[3]), rows: Number(r[4]), bytes: Number(r[5]),
+      })),
+      lastSeal: last ? { seq: Number(last[0]), at: String(last[1]), durationMs: Number(last[2]), traces: Number(last[3]), spans: Number(last[4]), files: Number(last[5]) } : null,
+      missingFiles: this.missing,
+    };
+  }
+}
+
+export { sqlPath };

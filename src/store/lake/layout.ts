@@ -1,0 +1,29 @@
+import path from 'node:path';
+import { WAL_SPAN_COLUMNS } from '../columns.js';
+
+/**
+ * The Parquet lake's layout, a public interface (docs/parquet.md):
+ * `<data dir>/lake/<kind>/project_id=<p>/date=YYYY-MM-DD/<replica>-<seq>-<i>.parquet`,
+ * zstd, hive-partitioned on project and the UTC date the span (or trace) started.
+ * Bump LAKE_SCHEMA_VERSION on any change to the columns below.
+ */
+export const LAKE_SCHEMA_VERSION = 1;
+export type LakeKind = 'spans' | 'traces';
+
+/** spans columns in the lake (project_id lives in the partition path). */
+export const SPAN_COLUMNS: readonly string[] = WAL_SPAN_COLUMNS
+  .filter(([n]) => n !== 'project_id')
+  .map(([n]) => (n === 'started_us' ? 'started_at' : n === 'ended_us' ? 'ended_at' : n));
+
+/** traces columns in the lake: one partial summary per trace per seal (readers merge them). */
+export const TRACE_COLUMNS: readonly string[] = [
+  'project_id', 'trace_id', 'started_at', 'ended_at', 'root_span_id', 'root_name', 'first_name', 'status',
+  'service_name', 'framework', 'session_id', 'user_id', 'agent_name',
+  'span_count', 'error_count', 'llm_call_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'cost_usd', 'models',
+];
+
+export const lakeDir = (dataDir: string) => path.join(dataDir, 'lake');
+export const lakeTmpDir = (dataDir: string) => path.join(lakeDir(dataDir), '.tmp');
+
+/** A SQL string literal for a path Lookspan generated (never user input, quoted anyway). */
+export const sqlPath = (p: string) => `'${p.replace(/'/g, "''")}'`;
