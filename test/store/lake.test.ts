@@ -106,6 +106,27 @@ describe('the Parquet lake', () => {
     }
   });
 
+  it('keeps project ids with path-unsafe characters through a seal, and refuses ones Parquet readers take as NULL', async () => {
+    const s = await startTestServer({ storage: { replica: 'r1' } });
+    try {
+      const ids = ['a=b', '..', 'x%2Fy', 'ü', ' sp ace', 'a/b/c', '123', 'a\\b'];
+      for (const p of ids) {
+        expect((await postJson(`${s.httpUrl}/api/ingest`, { projectId: p, spans: [{ traceId: 't', spanId: 's', name: 'n', startedAt: 1000 }] })).status).toBe(200);
+      }
+      for (const p of ['null', 'NULL', '__HIVE_DEFAULT_PARTITION__']) {
+        const res = await postJson(`${s.httpUrl}/api/ingest`, { projectId: p, spans: [{ traceId: 't', spanId: 's', name: 'n', startedAt: 1000 }] });
+        expect(res.status).toBe(400);
+      }
+      await waitLoaded(s);
+      const sealed = (await fetch(`${s.httpUrl}/api/storage/seal`, { method: 'POST' }).then((r) => r.json())) as any;
+      expect(sealed.sealed.traces).toBe(ids.length);
+      const rows = await s.store.db.withSnapshot(async (conn) => (await conn.runAndReadAll('SELECT project_id FROM all_spans ORDER BY 1')).getRows().map((r) => r[0]));
+      expect(rows).toEqual([...ids].sort());
+    } finally {
+      await s.dispose();
+    }
+  });
+
   it('removes at start-up a Parquet file a crash left before its seal committed', async () => {
     const dir = await tempDir('lookspan-lake-');
     dirs.push(dir);

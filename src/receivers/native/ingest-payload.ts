@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { invalid } from '../../errors.js';
 import { MAX_TIMESTAMP_MS, timestampProblem } from '../../model/store-range.js';
-import { nativeTraceId } from './ids.js';
+import { nativeProjectId, nativeTraceId } from './ids.js';
 import { toMicros } from './time.js';
 import { parseOrThrow } from './validate.js';
 
@@ -57,7 +57,7 @@ const ingestSpan = z.object({
 
 const ingestPayload = z.object({
   spans: z.array(ingestSpan).max(100_000),
-  projectId: z.string().min(1).max(128).optional(),
+  projectId: nativeProjectId.optional(),
 });
 
 export type IngestPayload = z.infer<typeof ingestPayload>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MAX_DURATION_MS, timestampProblem } from '../../model/store-range.js';
-import { nativeTraceId } from './ids.js';
+import { nativeProjectId, nativeTraceId } from './ids.js';
 import { toMicros } from './time.js';
 import { parseOrThrow } from './validate.js';
 
@@ -18,7 +18,7 @@ const toolCallSpan = z.object({
   latency_ms: z.number().nonnegative().max(MAX_DURATION_MS).nullish(),
   status: z.enum(['success', 'error', 'timeout', 'prevented']).default('success'),
   error: z.string().max(65536).nullish(),
-  project_id: z.string().min(1).max(128).nullish(),
+  project_id: nativeProjectId.nullish(),
   session_id: text.nullish(),
   agent_name: text.nullish(),
   user_id: text.nullish(),
