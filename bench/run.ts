@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the normalization and ingest benchmarks, one after the
- * other (`tsx bench/semconv.ts`, then `tsx bench/ingest.ts`), output passed
+ * other (`tsx bench/semconv.ts`, `tsx bench/ingest.ts`, then `tsx bench/lake.ts`), output passed
  * through. With `--fuzz`, the long ingest fuzz run instead (bench/fuzz.ts;
  * `--fuzz-seconds N`, default 120, and the other `--fuzz-*` options are
  * passed on).
@@ -28,5 +28,6 @@ if (argv.includes('--fuzz')) {
 } else {
   code = run('semconv.ts');
   if (code === 0) code = run('ingest.ts');
+  if (code === 0) code = run('lake.ts');
 }
 process.exitCode = code;
