@@ -67,6 +67,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     replica: config.storage.replica,
     sealIdleSeconds: config.storage.sealIdleSeconds,
     sealIntervalSeconds: config.storage.sealIntervalSeconds,
+    retentionDays: config.storage.retentionDays,
     commitDelayMs: config.pipeline.commitDelayMs,
     segmentMaxBytes: config.pipeline.segmentMaxBytes,
     segmentMaxAgeMs: config.pipeline.segmentMaxAgeMs,

@@ -51,6 +51,8 @@ export const configSchema = z.object({
     sealIdleSeconds: positiveInt.default(300),
     /** How often the store looks for idle traces to seal. */
     sealIntervalSeconds: positiveInt.default(30),
+    /** Days of data kept: older date partitions and hot rows are dropped (checked at most hourly); 0 keeps everything. */
+    retentionDays: z.number().int().min(0).default(0),
   }).strict().prefault({}),
   limits: z.object({
     /** Largest request body accepted on the wire (compressed size), bytes. */

@@ -6,6 +6,8 @@ import { SegmentLoader } from './loader.js';
 import { Quarantine } from './quarantine.js';
 import { Lake } from './lake/index.js';
 import type { SealResult } from './lake/seal.js';
+import type { CompactResult } from './lake/compact.js';
+import type { RetentionResult } from './lake/retention.js';
 import { recoverWal } from './wal/recover.js';
 import { WalWriter } from './wal/writer.js';
 
@@ -18,6 +20,8 @@ export interface StoreOptions {
   replica: string;
   sealIdleSeconds: number;
   sealIntervalSeconds: number;
+  /** Days of data kept; 0 (the default) keeps everything. */
+  retentionDays?: number;
   commitDelayMs: number;
   segmentMaxBytes: number;
   segmentMaxAgeMs: number;
@@ -36,8 +40,11 @@ export interface WalLag {
  * (the single DuckDB writer) and the database. Opening it takes DuckDB's
  * file lock first, so a second process fails before touching the WAL.
  */
+const RETENTION_EVERY_MS = 3_600_000;
+
 export class Store {
   private replayDone = false;
+  private lastRetentionAt = 0;
   private constructor(
     readonly db: Database,
     readonly wal: WalWriter,
@@ -51,6 +58,11 @@ export class Store {
     this.sealTimer = setInterval(() => {
       if (!this.replayDone || this.closing) return;
       this.sealIdle().catch((err) => this.log.error({ err }, 'sealing idle traces failed; will retry'));
+      // Retention, when configured, at most once an hour (the first check soon after start).
+      if ((this.lake.opts.retentionDays ?? 0) > 0 && Date.now() - this.lastRetentionAt >= RETENTION_EVERY_MS) {
+        this.lastRetentionAt = Date.now();
+        this.retention(false).catch((err) => this.log.error({ err }, 'applying retention failed; retried at the next hourly check'));
+      }
     }, sealIntervalSeconds * 1000);
     this.sealTimer.unref();
   }
@@ -70,7 +82,7 @@ export class Store {
         log.warn({ files: quarantine.list() }, `${quarantine.totalLines} WAL line(s) are set aside in wal/quarantine; replay them with POST /api/storage/quarantine/replay after fixing the cause`);
       }
       const recovery = await recoverWal(walDir, loaded, Math.max(maxLoaded, maxQuarantined), log);
-      const lake = new Lake({ dataDir: opts.dataDir, replica: opts.replica, sealIdleSeconds: opts.sealIdleSeconds }, log);
+      const lake = new Lake({ dataDir: opts.dataDir, replica: opts.replica, sealIdleSeconds: opts.sealIdleSeconds, retentionDays: opts.retentionDays ?? 0 }, log);
       await lake.reconcile(db.writer);
       const loader = new SegmentLoader(db, log, quarantine, lake);
       const wal = new WalWriter({
@@ -140,6 +152,19 @@ export class Store {
     return this.loader.exclusive(() => this.lake.seal(this.db.writer, true));
   }
 
+  /** Rewrites every partition with two or more of this replica's files as one (`POST /api/storage/compact`). */
+  compact(): Promise<CompactResult> {
+    return this.loader.exclusive(() => this.lake.compact(this.db.writer, 2));
+  }
+
+  /**
+   * Drops lake date partitions and hot rows older than `storage.retentionDays`
+   * (`days` overrides it; 0 keeps everything); `dryRun` only reports what would go.
+   */
+  retention(dryRun: boolean, days?: number): Promise<RetentionResult> {
+    return this.loader.exclusive(() => this.lake.retention(this.db.writer, dryRun, days));
+  }
+
   private readonly sealTimer: NodeJS.Timeout;
 
   async close(deadline: number, onStep: (step: string) => void = () => {}): Promise<void> {
@@ -161,6 +186,7 @@ export class Store {
         await this.loader.stop();
         onStep('closing DuckDB (checkpoint)');
         await this.db.close();
+        await this.lake.flushRetired();
       }
     })();
     return this.closing;

@@ -2,9 +2,11 @@ import type Router from '@koa/router';
 import type { Store } from '../../store/index.js';
 
 /**
- * Storage administration: the lake (hot rows, partitions, last seal) and the
- * seal signal, and the WAL quarantine (lines the loader could not load) with
- * its replay, which loads whatever now fits and leaves the rest in place.
+ * Storage administration: the lake (hot rows, partitions, last seal and
+ * compaction), the seal and compaction signals, retention (`?dryRun=1` only
+ * reports what would be dropped), and the WAL quarantine (lines the loader
+ * could not load) with its replay, which loads whatever now fits and leaves
+ * the rest in place.
  */
 export function mountStorage(router: Router, deps: { store: Store }): void {
   const { store } = deps;
@@ -14,6 +16,14 @@ export function mountStorage(router: Router, deps: { store: Store }): void {
   router.post('/api/storage/seal', async (ctx) => {
     const sealed = await store.sealAll();
     ctx.body = { sealed, storage: await store.db.withSnapshot((conn) => store.lake.stats(conn)) };
+  });
+  router.post('/api/storage/compact', async (ctx) => {
+    const compacted = await store.compact();
+    ctx.body = { compacted, storage: await store.db.withSnapshot((conn) => store.lake.stats(conn)) };
+  });
+  router.post('/api/storage/retention', async (ctx) => {
+    const dry = String(ctx.query.dryRun ?? '');
+    ctx.body = await store.retention(dry === '1' || dry === 'true');
   });
   router.get('/api/storage/quarantine', (ctx) => {
     const files = store.loader.quarantined.list();

@@ -66,6 +66,16 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       );
     `,
   },
+  {
+    version: 3,
+    name: 'the lake compaction log (its seqs are also reserved in lake_seals, so file names never clash)',
+    sql: `
+      CREATE TABLE lake_compactions (
+        seq BIGINT PRIMARY KEY, partitions BIGINT NOT NULL, files_before BIGINT NOT NULL, files_after BIGINT NOT NULL,
+        rows_before BIGINT NOT NULL, rows_after BIGINT NOT NULL, duration_ms DOUBLE NOT NULL, compacted_at TIMESTAMP NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Applies every migration newer than the stored version; returns the resulting version. */

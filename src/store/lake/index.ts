@@ -6,6 +6,18 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { LAKE_SCHEMA_VERSION, lakeDir, lakeTmpDir, sqlPath } from './layout.js';
 import { refreshRelations } from './relations.js';
 import { sealHot, type SealResult } from './seal.js';
+import { compactLake, removeEmptyDirs, type CompactResult } from './compact.js';
+import { applyRetention, type RetentionResult } from './retention.js';
+
+/** A seal that leaves a partition with more of this replica's files than this compacts it. */
+export const AUTO_COMPACT_FILES = 8;
+
+/**
+ * Files a compaction or retention replaced are deleted this long after its
+ * commit: a read that began before the commit still scans them. A crash in
+ * between leaves files no record names, which start-up deletes.
+ */
+const RETIRE_GRACE_MS = 30_000;
 
 export interface LakeOptions {
   dataDir: string;
@@ -13,6 +25,8 @@ export interface LakeOptions {
   replica: string;
   /** Hot traces that received nothing for this long are sealed. */
   sealIdleSeconds: number;
+  /** Days of data kept (0: everything). */
+  retentionDays?: number;
 }
 
 export interface PartitionStats {
@@ -30,6 +44,8 @@ export interface LakeStats {
   hot: { spans: number; traces: number };
   partitions: PartitionStats[];
   lastSeal: { seq: number; at: string; durationMs: number; traces: number; spans: number; files: number } | null;
+  lastCompaction: { seq: number; at: string; durationMs: number; partitions: number; filesBefore: number; filesAfter: number } | null;
+  retentionDays: number;
   /** Files the catalog names but the disk no longer holds (left out of every query). */
   missingFiles: string[];
 }
@@ -58,6 +74,8 @@ async function parquetFiles(dir: string, base = dir): Promise<string[]> {
  */
 export class Lake {
   private missing: string[] = [];
+  private retiring = new Set<string>();
+  private retireTimers = new Set<NodeJS.Timeout>();
 
   constructor(readonly opts: LakeOptions, private readonly log: Logger) {}
 
@@ -94,7 +112,58 @@ export class Lake {
   async seal(conn: DuckDBConnection, all: boolean): Promise<SealResult | null> {
     const r = await sealHot(conn, this.opts.dataDir, this.opts.replica, all ? null : this.opts.sealIdleSeconds);
     if (r) this.log.info(r, 'sealed hot traces into the lake');
+    if (r) {
+      try {
+        await this.compact(conn, AUTO_COMPACT_FILES + 1);
+      } catch (err) {
+        // The seal committed; compaction is retried after the next seal.
+        this.log.error({ err }, 'compacting the lake after a seal failed');
+      }
+    }
     return r;
+  }
+
+  /** Rewrites each partition with at least `minFiles` of this replica's files as one file (compact.ts). */
+  async compact(conn: DuckDBConnection, minFiles = 2): Promise<CompactResult> {
+    const { retired, ...r } = await compactLake(conn, this.opts.dataDir, this.opts.replica, minFiles);
+    if (r.partitions > 0) this.log.info(r, 'compacted lake partitions');
+    this.retire(retired);
+    return r;
+  }
+
+  /** Drops date partitions and hot rows older than `days` (retention.ts); `dryRun` only reports. */
+  async retention(conn: DuckDBConnection, dryRun: boolean, days = this.opts.retentionDays ?? 0): Promise<RetentionResult> {
+    const { retired, ...r } = await applyRetention(conn, this.opts.dataDir, days, dryRun);
+    if (!dryRun && (r.files > 0 || r.hot.spans > 0)) this.log.info({ ...r, partitions: r.partitions.length }, 'dropped data older than the retention horizon');
+    this.retire(retired);
+    return r;
+  }
+
+  /** Deletes files no record names any more, after the grace period (or at `flushRetired`). */
+  private retire(files: readonly string[]): void {
+    if (files.length === 0) return;
+    for (const f of files) this.retiring.add(f);
+    const timer = setTimeout(() => {
+      this.retireTimers.delete(timer);
+      this.deleteRetired(files).catch(() => {});
+    }, RETIRE_GRACE_MS);
+    timer.unref();
+    this.retireTimers.add(timer);
+  }
+
+  private async deleteRetired(files: readonly string[]): Promise<void> {
+    for (const f of files) {
+      if (!this.retiring.delete(f)) continue;
+      await rm(f, { force: true }).catch(() => {});
+      await removeEmptyDirs(path.dirname(f), this.root);
+    }
+  }
+
+  /** Deletes every retired file now (at close, once no read can still scan them). */
+  async flushRetired(): Promise<void> {
+    for (const t of this.retireTimers) clearTimeout(t);
+    this.retireTimers.clear();
+    await this.deleteRetired([...this.retiring]);
   }
 
   /** Span files that may hold a span starting at or after `sinceUs` (the loader's duplicate check against the lake). */
@@ -111,7 +180,11 @@ export class Lake {
       `SELECT kind, project_id, date, count(*), sum(rows), sum(bytes) FROM lake_files GROUP BY ALL ORDER BY kind, project_id, date`,
     )).getRows();
     const last = (await conn.runAndReadAll(
-      `SELECT seq, strftime(sealed_at, '%Y-%m-%dT%H:%M:%S.%fZ'), duration_ms, traces, spans, files FROM lake_seals ORDER BY seq DESC LIMIT 1`,
+      `SELECT seq, strftime(sealed_at, '%Y-%m-%dT%H:%M:%S.%fZ'), duration_ms, traces, spans, files FROM lake_seals
+       WHERE seq NOT IN (SELECT seq FROM lake_compactions) ORDER BY seq DESC LIMIT 1`,
+    )).getRows()[0];
+    const comp = (await conn.runAndReadAll(
+      `SELECT seq, strftime(compacted_at, '%Y-%m-%dT%H:%M:%S.%fZ'), duration_ms, partitions, files_before, files_after FROM lake_compactions ORDER BY seq DESC LIMIT 1`,
     )).getRows()[0];
     return {
       schemaVersion: LAKE_SCHEMA_VERSION,
@@ -121,6 +194,10 @@ export class Lake {
         kind: String(r[0]), projectId: String(r[1]), date: String(r[2]), files: Number(r[3]), rows: Number(r[4]), bytes: Number(r[5]),
       })),
       lastSeal: last ? { seq: Number(last[0]), at: String(last[1]), durationMs: Number(last[2]), traces: Number(last[3]), spans: Number(last[4]), files: Number(last[5]) } : null,
+      lastCompaction: comp ? {
+        seq: Number(comp[0]), at: String(comp[1]), durationMs: Number(comp[2]), partitions: Number(comp[3]), filesBefore: Number(comp[4]), filesAfter: Number(comp[5]),
+      } : null,
+      retentionDays: this.opts.retentionDays ?? 0,
       missingFiles: this.missing,
     };
   }

@@ -10,7 +10,7 @@ const preferRoot = (c: string) =>
   `coalesce(arg_min(${c}, started_at) FILTER (WHERE root_span_id IS NOT NULL AND ${c} IS NOT NULL), arg_min(${c}, started_at) FILTER (WHERE ${c} IS NOT NULL)) AS ${c}`;
 
 /** Partial trace summaries (hot row + one per seal) merged into one row per trace, by the loader's upsert rules. */
-const MERGED_TRACES = `
+export const MERGED_TRACES = `
   SELECT project_id, trace_id, min(started_at) AS started_at, max(ended_at) AS ended_at,
     any_value(root_span_id) FILTER (WHERE root_span_id IS NOT NULL) AS root_span_id,
     any_value(root_name) FILTER (WHERE root_name IS NOT NULL) AS root_name,
