@@ -46,6 +46,8 @@ export async function sealHot(conn: DuckDBConnection, dataDir: string, replica: 
   const root = lakeDir(dataDir);
   await conn.run('BEGIN TRANSACTION');
   const moved: string[] = [];
+  let tmp = '';
+  let result: SealResult;
   try {
     const cond = idleSeconds === null ? 'true' : `last_loaded_at < now() - to_seconds(${Number(idleSeconds)})`;
     await conn.run(`CREATE OR REPLACE TEMP TABLE seal_set AS SELECT project_id, trace_id FROM traces WHERE ${cond}`);
@@ -55,7 +57,7 @@ export async function sealHot(conn: DuckDBConnection, dataDir: string, replica: 
       return null;
     }
     const seq = Number((await conn.runAndReadAll('SELECT coalesce(max(seq), 0) + 1 FROM lake_seals')).getRows()[0][0]);
-    const tmp = path.join(lakeTmpDir(dataDir), `seal-${seq}`);
+    tmp = path.join(lakeTmpDir(dataDir), `seal-${seq}`);
     await rm(tmp, { recursive: true, force: true });
     await mkdir(tmp, { recursive: true });
     const inSet = `(project_id, trace_id) IN (SELECT project_id, trace_id FROM seal_set)`;
@@ -100,16 +102,19 @@ export async function sealHot(conn: DuckDBConnection, dataDir: string, replica: 
     await conn.run('INSERT INTO lake_seals VALUES ($1, $2, $3, $4, $5, now())', [seq, traces, spans, files, durationMs]);
     await refreshRelations(conn, root, () => true);
     await conn.run('COMMIT');
-    await conn.run('DROP TABLE IF EXISTS seal_set');
-    await rm(tmp, { recursive: true, force: true });
-    // Deleted hot rows stay in DuckDB's row groups until a checkpoint vacuums them; without it every
-    // later load and seal scans the garbage of all earlier seals (bench/lake.ts: 6x load cost at 1M spans).
-    await conn.run('CHECKPOINT');
-    return { seq, traces, spans, files, bytes, durationMs };
+    result = { seq, traces, spans, files, bytes, durationMs };
   } catch (err) {
     await conn.run('ROLLBACK').catch(() => {});
     // Files no committed record names are invisible; remove them now (start-up would too).
     for (const f of moved) await rm(f, { force: true }).catch(() => {});
     throw err;
   }
+  // After the commit the files are the store's: nothing below may remove them.
+  await conn.run('DROP TABLE IF EXISTS seal_set').catch(() => {});
+  await rm(tmp, { recursive: true, force: true }).catch(() => {});
+  // Deleted hot rows stay in DuckDB's row groups until a checkpoint vacuums them; without it every
+  // later load and seal scans the garbage of all earlier seals (bench/lake.ts: load CPU per row
+  // doubled by 1M spans). A checkpoint refused while readers hold transactions is retried at the next seal.
+  await conn.run('CHECKPOINT').catch(() => {});
+  return result;
 }
