@@ -184,6 +184,9 @@ export class Store {
       } finally {
         onStep('stopping the loader (a segment load in progress finishes first)');
         await this.loader.stop();
+        // A seal, compaction or replay holding the writer finishes before DuckDB closes under it.
+        onStep('waiting for a seal or compaction in progress');
+        await this.loader.exclusive(async () => {});
         onStep('closing DuckDB (checkpoint)');
         await this.db.close();
         await this.lake.flushRetired();
