@@ -1,9 +1,9 @@
-import { mkdir, open, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { fsyncDir } from '../wal/fsync-dir.js';
-import { LAKE_SCHEMA_VERSION, SPAN_COLUMNS, TRACE_COLUMNS, lakeDir, lakeTmpDir, sqlPath, type LakeKind } from './layout.js';
+import { SPAN_COLUMNS, TRACE_COLUMNS, lakeDir, lakeTmpDir, sqlPath, type LakeKind } from './layout.js';
 import { MERGED_TRACES, refreshRelations } from './relations.js';
+import { writeLakeFiles } from './files.js';
 
 export interface CompactResult {
   /** Partitions rewritten (a partition is one kind, project and date). */
@@ -20,19 +20,6 @@ export interface CompactOutcome extends CompactResult {
   retired: string[];
 }
 
-export async function fsyncFile(p: string): Promise<void> {
-  const fh = await open(p, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** The COPY options of a seal (seal.ts): same compression, row groups, schema-version metadata and file naming. */
-export const lakeCopyOptions = (replica: string, seq: number) =>
-  `FORMAT parquet, COMPRESSION zstd, PARTITION_BY (project_id, date), FILENAME_PATTERN ${sqlPath(`${replica}-${String(seq).padStart(9, '0')}-{i}`)}, ` +
-  `KV_METADATA {lookspan_lake_schema_version: '${LAKE_SCHEMA_VERSION}'}, ROW_GROUP_SIZE 16384, RETURN_FILES true`;
 
 const scan = (files: readonly string[]) =>
   `read_parquet([${files.map(sqlPath).join(', ')}], hive_partitioning = true, hive_types = {'project_id': VARCHAR, 'date': VARCHAR})`;
@@ -113,28 +100,9 @@ export async function compactLake(conn: DuckDBConnection, dataDir: string, repli
         : `WITH parts AS (SELECT ${TRACE_COLUMNS.join(', ')}, date FROM ${scan(files)}),
            merged AS (${MERGED_TRACES.replace('FROM parts GROUP BY project_id, trace_id', ', date FROM parts GROUP BY project_id, date, trace_id')})
            SELECT ${TRACE_COLUMNS.filter((c) => c !== 'project_id').join(', ')}, project_id, date FROM merged ORDER BY project_id, date, trace_id`;
-      const out = path.join(tmp, kind);
-      const r = await conn.runAndReadAll(`COPY (${source}) TO ${sqlPath(out)} (${lakeCopyOptions(replica, seq)})`);
-      const written = r.getRows()[0][1] as { items: unknown[] } | unknown[];
-      rowsAfter += Number(r.getRows()[0][0]);
-      for (const file of (Array.isArray(written) ? written : written.items).map(String)) {
-        const rel = path.relative(out, path.resolve(file));
-        const target = path.join(root, kind, rel);
-        await mkdir(path.dirname(target), { recursive: true });
-        await fsyncFile(file);
-        await rename(file, target);
-        moved.push(target);
-        await fsyncDir(path.dirname(target));
-        const size = (await stat(target)).size;
-        filesAfter++;
-        const st = (await conn.runAndReadAll(
-          `SELECT count(*), min(started_at)::VARCHAR, max(started_at)::VARCHAR, any_value(project_id), any_value(date) FROM ${scan([target])}`,
-        )).getRows()[0];
-        await conn.run(
-          'INSERT INTO lake_files VALUES ($1, $2, $3, $4, $5, $6, $7::TIMESTAMP, $8::TIMESTAMP, $9, now())',
-          [path.relative(root, target).split(path.sep).join('/'), kind, String(st[3]), String(st[4]), Number(st[0]), size, String(st[1]), String(st[2]), seq],
-        );
-      }
+      const w = await writeLakeFiles(conn, source, kind, { root, tmp, replica, seq }, moved);
+      rowsAfter += w.rows;
+      filesAfter += w.files;
     }
     await conn.run(`DELETE FROM lake_files WHERE path IN (${replaced.map(sqlPath).join(', ')})`);
     const durationMs = performance.now() - t0;

@@ -1,8 +1,8 @@
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { fsyncDir } from '../wal/fsync-dir.js';
-import { LAKE_SCHEMA_VERSION, SPAN_COLUMNS, TRACE_COLUMNS, lakeDir, lakeTmpDir, sqlPath, type LakeKind } from './layout.js';
+import { SPAN_COLUMNS, TRACE_COLUMNS, lakeDir, lakeTmpDir, type LakeKind } from './layout.js';
+import { writeLakeFiles } from './files.js';
 import { refreshRelations } from './relations.js';
 
 export interface SealResult {
@@ -16,19 +16,6 @@ export interface SealResult {
 
 /** WAL segment records kept after a seal (older ones only guard files long deleted). */
 const WAL_RECORDS_KEPT = 1000;
-
-async function fsyncFile(p: string): Promise<void> {
-  const fh = await open(p, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-const copyOptions = (replica: string, seq: number) =>
-  `FORMAT parquet, COMPRESSION zstd, PARTITION_BY (project_id, date), FILENAME_PATTERN ${sqlPath(`${replica}-${String(seq).padStart(9, '0')}-{i}`)}, ` +
-  `KV_METADATA {lookspan_lake_schema_version: '${LAKE_SCHEMA_VERSION}'}, ROW_GROUP_SIZE 16384, RETURN_FILES true`;
 
 /**
  * Moves hot traces into the lake, in one DuckDB transaction: the traces
@@ -69,31 +56,10 @@ export async function sealHot(conn: DuckDBConnection, dataDir: string, replica: 
     let bytes = 0;
     let files = 0;
     for (const kind of ['spans', 'traces'] as const) {
-      const out = path.join(tmp, kind);
-      const r = await conn.runAndReadAll(`COPY (${sources[kind]}) TO ${sqlPath(out)} (${copyOptions(replica, seq)})`);
-      const written = (r.getRows()[0][1] as { items: unknown[] } | unknown[]);
-      const list = (Array.isArray(written) ? written : written.items).map(String);
-      if (kind === 'spans') spans = Number(r.getRows()[0][0]);
-      for (const file of list) {
-        const rel = path.relative(out, path.resolve(file));
-        const target = path.join(root, kind, rel);
-        await mkdir(path.dirname(target), { recursive: true });
-        await fsyncFile(file);
-        await rename(file, target);
-        moved.push(target);
-        await fsyncDir(path.dirname(target));
-        await fsyncDir(path.dirname(path.dirname(target)));
-        const size = (await stat(target)).size;
-        bytes += size;
-        files++;
-        const st = (await conn.runAndReadAll(
-          `SELECT count(*), min(started_at)::VARCHAR, max(started_at)::VARCHAR, any_value(project_id), any_value(date) FROM read_parquet(${sqlPath(target)}, hive_partitioning = true, hive_types = {'project_id': VARCHAR, 'date': VARCHAR})`,
-        )).getRows()[0];
-        await conn.run(
-          'INSERT INTO lake_files VALUES ($1, $2, $3, $4, $5, $6, $7::TIMESTAMP, $8::TIMESTAMP, $9, now())',
-          [path.relative(root, target).split(path.sep).join('/'), kind, String(st[3]), String(st[4]), Number(st[0]), size, String(st[1]), String(st[2]), seq],
-        );
-      }
+      const w = await writeLakeFiles(conn, sources[kind], kind, { root, tmp, replica, seq }, moved);
+      if (kind === 'spans') spans = w.rows;
+      bytes += w.bytes;
+      files += w.files;
     }
     await conn.run(`DELETE FROM spans WHERE ${inSet}`);
     await conn.run(`DELETE FROM traces WHERE ${inSet}`);

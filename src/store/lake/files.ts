@@ -1,0 +1,63 @@
+import { mkdir, open, rename, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { fsyncDir } from '../wal/fsync-dir.js';
+import { LAKE_SCHEMA_VERSION, sqlPath, type LakeKind } from './layout.js';
+
+async function fsyncFile(p: string): Promise<void> {
+  const fh = await open(p, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** COPY options of every lake file: compression, row groups, schema-version metadata and file naming. */
+const copyOptions = (replica: string, seq: number) =>
+  `FORMAT parquet, COMPRESSION zstd, PARTITION_BY (project_id, date), FILENAME_PATTERN ${sqlPath(`${replica}-${String(seq).padStart(9, '0')}-{i}`)}, ` +
+  `KV_METADATA {lookspan_lake_schema_version: '${LAKE_SCHEMA_VERSION}'}, ROW_GROUP_SIZE 16384, RETURN_FILES true`;
+
+export interface WrittenFiles {
+  rows: number;
+  files: number;
+  bytes: number;
+}
+
+/**
+ * Writes the rows of `source` (a SELECT ending in `project_id, date`) as
+ * lake files of `kind`, inside the caller's transaction: COPY into `tmp`,
+ * then each file fsynced, renamed into its partition under `root`, the
+ * directories fsynced, and the file recorded in `lake_files`. Every file
+ * moved is pushed to `moved` so the caller can remove them if its
+ * transaction does not commit.
+ */
+export async function writeLakeFiles(
+  conn: DuckDBConnection, source: string, kind: LakeKind,
+  where: { root: string; tmp: string; replica: string; seq: number }, moved: string[],
+): Promise<WrittenFiles> {
+  const out = path.join(where.tmp, kind);
+  const r = await conn.runAndReadAll(`COPY (${source}) TO ${sqlPath(out)} (${copyOptions(where.replica, where.seq)})`);
+  const written = r.getRows()[0][1] as { items: unknown[] } | unknown[];
+  const result: WrittenFiles = { rows: Number(r.getRows()[0][0]), files: 0, bytes: 0 };
+  for (const file of (Array.isArray(written) ? written : written.items).map(String)) {
+    const target = path.join(where.root, kind, path.relative(out, path.resolve(file)));
+    await mkdir(path.dirname(target), { recursive: true });
+    await fsyncFile(file);
+    await rename(file, target);
+    moved.push(target);
+    await fsyncDir(path.dirname(target));
+    await fsyncDir(path.dirname(path.dirname(target)));
+    const size = (await stat(target)).size;
+    result.bytes += size;
+    result.files++;
+    const st = (await conn.runAndReadAll(
+      `SELECT count(*), min(started_at)::VARCHAR, max(started_at)::VARCHAR, any_value(project_id), any_value(date) FROM read_parquet(${sqlPath(target)}, hive_partitioning = true, hive_types = {'project_id': VARCHAR, 'date': VARCHAR})`,
+    )).getRows()[0];
+    await conn.run(
+      'INSERT INTO lake_files VALUES ($1, $2, $3, $4, $5, $6, $7::TIMESTAMP, $8::TIMESTAMP, $9, now())',
+      [path.relative(where.root, target).split(path.sep).join('/'), kind, String(st[3]), String(st[4]), Number(st[0]), size, String(st[1]), String(st[2]), where.seq],
+    );
+  }
+  return result;
+}
