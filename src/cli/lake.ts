@@ -1,5 +1,5 @@
+import { listParquetFiles } from '../store/lake/list-files.js';
 import { existsSync, statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { WAL_SPAN_COLUMNS } from '../store/columns.js';
@@ -38,21 +38,13 @@ export function lakeRoot(dataDir: string): string {
  * skipping dot directories (`.tmp` holds seals in progress).
  */
 export async function listLake(root: string, kind: LakeKind): Promise<LakeFile[]> {
-  const out: LakeFile[] = [];
-  const walk = async (dir: string, parts: string[]) => {
-    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (e.name.startsWith('.')) continue;
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) await walk(p, [...parts, e.name]);
-      else if (e.isFile() && e.name.endsWith('.parquet')) {
-        const part = (key: string) => decode(parts.find((x) => x.startsWith(`${key}=`))?.slice(key.length + 1) ?? '');
-        out.push({ kind, path: p, projectId: part('project_id'), date: part('date'), replica: FILE_NAME.exec(e.name)?.[1] ?? '(unknown)' });
-      }
-    }
-  };
-  await walk(path.join(root, kind), []);
-  return out;
+  const dir = path.join(root, kind);
+  return (await listParquetFiles(dir)).map((rel) => {
+    const parts = rel.split('/');
+    const name = parts.pop()!;
+    const part = (key: string) => decode(parts.find((x) => x.startsWith(`${key}=`))?.slice(key.length + 1) ?? '');
+    return { kind, path: path.join(dir, rel), projectId: part('project_id'), date: part('date'), replica: FILE_NAME.exec(name)?.[1] ?? '(unknown)' };
+  });
 }
 
 const spanColumnTypes = () =>

@@ -58,11 +58,14 @@ export class SegmentLoader {
   private running: Promise<void> | null = null;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | null = null;
-  readonly stats: LoaderStats = {
+  readonly stats: LoaderStats = ((quarantine: () => Quarantine) => ({
     queuedSegments: 0, queuedBytes: 0, queuedSpans: 0, oldestFirstWriteAt: null,
     loadedSegments: 0, loadedSpans: 0, insertedSpans: 0, lastLoadMs: null, lastError: null,
-    quarantinedSegments: 0, quarantinedSpans: 0, quarantineFiles: 0,
-  };
+    // Read from the quarantine itself (counted from disk at start-up), never kept twice.
+    get quarantinedSegments() { return quarantine().wholeSegments; },
+    get quarantinedSpans() { return quarantine().totalLines; },
+    get quarantineFiles() { return quarantine().fileCount; },
+  }))(() => this.quarantined);
   private failures = 0;
   private retryAt = 0;
   /** Load durations (seconds) waiting for `observeLoads` (the start-up replay begins before metrics are wired). */
@@ -77,9 +80,7 @@ export class SegmentLoader {
     private readonly log: Logger,
     readonly quarantined: Quarantine,
     private readonly lake?: Lake,
-  ) {
-    this.syncQuarantineStats();
-  }
+  ) {}
 
   /** Hears the duration of every successful segment load (one transaction), loads done before the call included. */
   observeLoads(fn: (seconds: number) => void): void {
@@ -177,14 +178,7 @@ export class SegmentLoader {
     this.queue.shift();
     this.recount();
     this.failures = 0;
-    this.syncQuarantineStats();
     this.log.error({ segment: seg.path, err }, 'WAL segment set aside whole in wal/quarantine after repeated load failures');
-  }
-
-  private syncQuarantineStats(): void {
-    this.stats.quarantinedSegments = this.quarantined.wholeSegments;
-    this.stats.quarantinedSpans = this.quarantined.totalLines;
-    this.stats.quarantineFiles = this.quarantined.list().length;
   }
 
   /** Runs `task` on the writer connection, serialized with segment loads (seals, replays). */
@@ -271,7 +265,6 @@ export class SegmentLoader {
       const file = this.quarantined.list().find((f) => f.name === name);
       this.log.error({ segment, file: name, lines: lines.length, reasons: file?.reasons }, message);
     }
-    this.syncQuarantineStats();
   }
 
   private scratchPath(): string {
@@ -314,7 +307,6 @@ export class SegmentLoader {
           await this.quarantined.write(target, rejected);
         }
       }
-      this.syncQuarantineStats();
       this.log.info(out, 'quarantine replayed');
       return out;
     });

@@ -91,6 +91,10 @@ export class Quarantine {
     return [...this.files.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  get fileCount(): number {
+    return this.files.size;
+  }
+
   get totalLines(): number {
     let n = 0;
     for (const f of this.files.values()) n += f.lines;

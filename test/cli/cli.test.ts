@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { cp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ROOT, startTestServer, tempDir, waitLoaded } from '../helpers/server.js';
 import { hexId, otlpJsonTrace, postJson } from '../helpers/otlp-json.js';
+import { walkParquet } from '../helpers/lake.js';
 
 const run = promisify(execFile);
 
@@ -22,16 +23,6 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<Cl
     const e = err as { code?: number; stdout?: string; stderr?: string };
     return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
-}
-
-async function walkParquet(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walkParquet(p)));
-    else if (e.name.endsWith('.parquet')) out.push(p);
-  }
-  return out;
 }
 
 /** A minimal RFC 4180 CSV parser (quoted fields, doubled quotes, embedded newlines). */

@@ -3,16 +3,13 @@ import { copyFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startTestServer, tempDir, waitLoaded, type TestServer } from '../helpers/server.js';
 import { hexId, otlpJsonTrace, postJson } from '../helpers/otlp-json.js';
+import { walkParquet, getJson } from '../helpers/lake.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-const getJson = async (url: string) => {
-  const res = await fetch(url);
-  return { status: res.status, body: (await res.json()) as any };
-};
 const postEmpty = async (url: string) => {
   const res = await fetch(url, { method: 'POST' });
   expect(res.status).toBe(200);
@@ -28,16 +25,6 @@ async function apiView(url: string, traceIds: string[]) {
   }
   for (const id of traceIds) out[`detail/${id}`] = (await getJson(`${url}/api/traces/${id}`)).body;
   out['detail/team-b/nt1'] = (await getJson(`${url}/api/traces/nt1?projectId=team-b`)).body;
-  return out;
-}
-
-async function walkParquet(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walkParquet(p)));
-    else if (e.name.endsWith('.parquet')) out.push(p);
-  }
   return out;
 }
 

@@ -14,7 +14,7 @@
  * Seed: LOOKSPAN_LAKE_CRASH_SEED (printed on every run).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { readdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { compressors as hyparquetCompressors } from 'hyparquet-compressors';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -24,26 +24,12 @@ import { ExportTraceServiceRequest, ExportTraceServiceResponse } from '../../src
 import { startChildServer, startTestServer, tempDir, waitLoaded, type ChildServer } from '../helpers/server.js';
 import { rawTraceClient } from '../helpers/grpc.js';
 import { hexId, otlpJsonTrace, postJson } from '../helpers/otlp-json.js';
+import { walkParquet, getJson } from '../helpers/lake.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
-
-const getJson = async (url: string) => {
-  const res = await fetch(url);
-  return { status: res.status, body: (await res.json()) as any };
-};
-
-async function walkParquet(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walkParquet(p)));
-    else if (e.name.endsWith('.parquet')) out.push(p);
-  }
-  return out;
-}
 
 /** mulberry32: a small seeded PRNG, so a failing run's kill moments can be replayed. */
 function prng(seed: number): () => number {

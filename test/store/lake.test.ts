@@ -4,16 +4,12 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { startTestServer, tempDir, waitLoaded } from '../helpers/server.js';
 import { hexId, otlpJsonTrace, postJson } from '../helpers/otlp-json.js';
+import { walkParquet, getJson } from '../helpers/lake.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
-
-const getJson = async (url: string) => {
-  const res = await fetch(url);
-  return { status: res.status, body: (await res.json()) as any };
-};
 
 /** What the API answers for the traces: list, detail of each, span query; compared before and after a seal. */
 async function apiView(url: string, traceIds: string[]) {
@@ -22,16 +18,6 @@ async function apiView(url: string, traceIds: string[]) {
   for (const id of traceIds) details.push((await getJson(`${url}/api/traces/${id}`)).body);
   const spans = (await getJson(`${url}/api/traces/spans?limit=1000`)).body;
   return { list, details, spans };
-}
-
-async function walkParquet(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walkParquet(p)));
-    else if (e.name.endsWith('.parquet')) out.push(p);
-  }
-  return out;
 }
 
 describe('the Parquet lake', () => {

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { LAKE_SCHEMA_VERSION, lakeDir, lakeTmpDir, sqlPath } from './layout.js';
+import { LAKE_SCHEMA_VERSION, type PartitionStats, lakeDir, lakeTmpDir, sqlPath } from './layout.js';
 import { refreshRelations } from './relations.js';
+import { listParquetFiles } from './list-files.js';
 import { sealHot, type SealResult } from './seal.js';
 import { compactLake, removeEmptyDirs, type CompactResult } from './compact.js';
 import { applyRetention, type RetentionResult } from './retention.js';
@@ -29,15 +30,6 @@ export interface LakeOptions {
   retentionDays?: number;
 }
 
-export interface PartitionStats {
-  kind: string;
-  projectId: string;
-  date: string;
-  files: number;
-  rows: number;
-  bytes: number;
-}
-
 export interface LakeStats {
   schemaVersion: number;
   replica: string;
@@ -48,23 +40,6 @@ export interface LakeStats {
   retentionDays: number;
   /** Files the catalog names but the disk no longer holds (left out of every query). */
   missingFiles: string[];
-}
-
-/** Lists every `.parquet` file under `dir` (relative paths). */
-async function parquetFiles(dir: string, base = dir): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await parquetFiles(p, base)));
-    else if (e.name.endsWith('.parquet')) out.push(path.relative(base, p).split(path.sep).join('/'));
-  }
-  return out;
 }
 
 /**
@@ -93,7 +68,7 @@ export class Lake {
     const recorded = new Set((await conn.runAndReadAll('SELECT path FROM lake_files')).getRows().map((r) => String(r[0])));
     const prefix = `${this.opts.replica}-`;
     for (const kind of ['spans', 'traces']) {
-      for (const rel of await parquetFiles(path.join(this.root, kind))) {
+      for (const rel of await listParquetFiles(path.join(this.root, kind))) {
         const full = `${kind}/${rel}`;
         if (recorded.has(full) || !path.basename(rel).startsWith(prefix)) continue;
         this.log.warn({ file: full }, 'removing a lake file no seal committed (a crash interrupted the seal; its rows are still hot)');

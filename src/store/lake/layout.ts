@@ -27,3 +27,13 @@ export const lakeTmpDir = (dataDir: string) => path.join(lakeDir(dataDir), '.tmp
 
 /** A SQL string literal for a path Lookspan generated (never user input, quoted anyway). */
 export const sqlPath = (p: string) => `'${p.replace(/'/g, "''")}'`;
+
+/** Files, rows and bytes of one lake partition (one kind, project and date). */
+export interface PartitionStats {
+  kind: string;
+  projectId: string;
+  date: string;
+  files: number;
+  rows: number;
+  bytes: number;
+}

@@ -1,23 +1,14 @@
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { lakeDir, sqlPath } from './layout.js';
+import { lakeDir, sqlPath, type PartitionStats } from './layout.js';
 import { refreshRelations } from './relations.js';
-
-export interface RetentionPartition {
-  kind: string;
-  projectId: string;
-  date: string;
-  files: number;
-  rows: number;
-  bytes: number;
-}
 
 export interface RetentionResult {
   dryRun: boolean;
   retentionDays: number;
   /** Rows that started before this instant go (ISO, UTC); whole date partitions before its date go. */
   horizon: string | null;
-  partitions: RetentionPartition[];
+  partitions: PartitionStats[];
   files: number;
   hot: { spans: number; traces: number };
   durationMs: number;
