@@ -76,6 +76,19 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       );
     `,
   },
+  {
+    version: 4,
+    name: 'lake files uploaded to the object-storage mirror; the id of this data dir (claims its replica id in a shared lake)',
+    sql: `
+      CREATE TABLE lake_mirror_objects (
+        target VARCHAR NOT NULL, path VARCHAR NOT NULL, key VARCHAR NOT NULL, bytes BIGINT NOT NULL, etag VARCHAR,
+        uploaded_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (target, path)
+      );
+      CREATE TABLE store_identity (instance_id VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL);
+      INSERT INTO store_identity VALUES (uuid()::VARCHAR, now());
+    `,
+  },
 ];
 
 /** Applies every migration newer than the stored version; returns the resulting version. */
