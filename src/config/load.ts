@@ -21,6 +21,8 @@ const ENV_KEYS: ReadonlyArray<[string, string[], 'string' | 'int']> = [
   ['LOOKSPAN_REPLICA', ['storage', 'replica'], 'string'],
   ['LOOKSPAN_SEAL_IDLE_SECONDS', ['storage', 'sealIdleSeconds'], 'int'],
   ['LOOKSPAN_SEAL_INTERVAL_SECONDS', ['storage', 'sealIntervalSeconds'], 'int'],
+  ['LOOKSPAN_HOT_MAX_ROWS', ['storage', 'hotMaxRows'], 'int'],
+  ['LOOKSPAN_HOT_MAX_AGE_SECONDS', ['storage', 'hotMaxAgeSeconds'], 'int'],
   ['LOOKSPAN_RETENTION_DAYS', ['storage', 'retentionDays'], 'int'],
   ['LOOKSPAN_MAX_BODY_BYTES', ['limits', 'maxBodyBytes'], 'int'],
   ['LOOKSPAN_MAX_DECOMPRESSED_BYTES', ['limits', 'maxDecompressedBytes'], 'int'],

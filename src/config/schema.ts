@@ -35,6 +35,8 @@ export const configSchema = z.object({
   }).strict().prefault({}),
   storage: z.object({
     dataDir: z.string().min(1).default('./data'),
+    /** The Parquet lake's directory; '' is `<dataDir>/lake`. Replicas may share one (each keeps its own dataDir). */
+    lakeDir: z.string().default(''),
     /** DuckDB memory_limit, e.g. "2GB"; empty lets DuckDB choose (80% of RAM). */
     duckdbMemoryLimit: z.string({ error: `must be ${MEMORY_LIMIT_FORM}` })
       .refine((v) => v === '' || MEMORY_LIMIT.test(v), { error: `must be ${MEMORY_LIMIT_FORM}` })
@@ -47,12 +49,39 @@ export const configSchema = z.object({
     /** Names this instance's Parquet files (`<replica>-<seq>-<i>.parquet`), so replicas can share one lake. */
     replica: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, { error: 'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit' })
       .default(defaultReplica()),
+    /**
+     * Off by default: copies every sealed lake file to an S3-compatible bucket under the same
+     * key layout. Credentials come only from the AWS SDK's default chain (AWS_ACCESS_KEY_ID /
+     * AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, instance and pod roles), never from here.
+     */
+    mirror: z.object({
+      enabled: z.boolean().default(false),
+      bucket: z.string().default(''),
+      /** Key prefix; objects are `<prefix>/<kind>/project_id=…/date=…/<file>.parquet`. */
+      prefix: z.string().regex(/^[^/](.*[^/])?$|^$/, { error: 'must not start or end with "/"' }).default(''),
+      /** An S3-compatible endpoint URL; '' uses AWS's endpoint for the region. */
+      endpoint: z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http(s) URL or empty' })]).default(''),
+      region: z.string().min(1).default('us-east-1'),
+      /** Bucket in the path (`http://host/bucket/key`), as most S3-compatible servers want. */
+      forcePathStyle: z.boolean().default(false),
+      /** Uploads in flight at once. */
+      concurrency: z.number().int().min(1).max(64).default(4),
+      /** Objects of files a compaction replaced or retention dropped are deleted this long after (readers of the bucket may still read them). */
+      deleteGraceSeconds: z.number().int().min(0).default(30),
+    }).strict().refine((m) => !m.enabled || m.bucket !== '', { error: 'must be set when storage.mirror.enabled is true', path: ['bucket'] })
+      .prefault({}),
     /** Hot traces that received no span for this long are sealed into the Parquet lake. */
     sealIdleSeconds: positiveInt.default(300),
     /** How often the store looks for idle traces to seal. */
     sealIntervalSeconds: positiveInt.default(30),
+    /** Hot spans kept in DuckDB at most: past it the least recently loaded traces are sealed, idle or not. */
+    hotMaxRows: positiveInt.default(200_000),
+    /** A hot trace that started longer ago than this is sealed even while it still receives spans (later ones form a new partial summary). */
+    hotMaxAgeSeconds: positiveInt.default(900),
     /** Days of data kept: older date partitions and hot rows are dropped (checked at most hourly); 0 keeps everything. */
     retentionDays: z.number().int().min(0).default(0),
+    /** Days kept per project, overriding retentionDays for that project (0 keeps the project's data forever). */
+    retentionByProject: z.record(z.string().min(1), z.number().int().min(0)).default({}),
   }).strict().prefault({}),
   limits: z.object({
     /** Largest request body accepted on the wire (compressed size), bytes. */

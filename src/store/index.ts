@@ -7,7 +7,8 @@ import { Quarantine } from './quarantine.js';
 import { Lake } from './lake/index.js';
 import type { SealResult } from './lake/seal.js';
 import type { CompactResult } from './lake/compact.js';
-import type { RetentionResult } from './lake/retention.js';
+import { retentionConfigured, type RetentionResult } from './lake/retention.js';
+import { HOT_LOW_WATER } from './lake/seal.js';
 import { recoverWal } from './wal/recover.js';
 import { WalWriter } from './wal/writer.js';
 
@@ -20,8 +21,14 @@ export interface StoreOptions {
   replica: string;
   sealIdleSeconds: number;
   sealIntervalSeconds: number;
+  /** Hot spans kept at most (`storage.hotMaxRows`); absent: no row bound. */
+  hotMaxRows?: number;
+  /** Hot traces started longer ago than this are sealed while still active (`storage.hotMaxAgeSeconds`); absent: no age bound. */
+  hotMaxAgeSeconds?: number;
   /** Days of data kept; 0 (the default) keeps everything. */
   retentionDays?: number;
+  /** Days kept per project, overriding retentionDays (`storage.retentionByProject`; 0 keeps the project forever). */
+  retentionByProject?: Record<string, number>;
   commitDelayMs: number;
   segmentMaxBytes: number;
   segmentMaxAgeMs: number;
@@ -59,7 +66,7 @@ export class Store {
       if (!this.replayDone || this.closing) return;
       this.sealIdle().catch((err) => this.log.error({ err }, 'sealing idle traces failed; will retry'));
       // Retention, when configured, at most once an hour (the first check soon after start).
-      if ((this.lake.opts.retentionDays ?? 0) > 0 && Date.now() - this.lastRetentionAt >= RETENTION_EVERY_MS) {
+      if (retentionConfigured(this.lake.retentionPolicy) && Date.now() - this.lastRetentionAt >= RETENTION_EVERY_MS) {
         this.lastRetentionAt = Date.now();
         this.retention(false).catch((err) => this.log.error({ err }, 'applying retention failed; retried at the next hourly check'));
       }
@@ -82,23 +89,33 @@ export class Store {
         log.warn({ files: quarantine.list() }, `${quarantine.totalLines} WAL line(s) are set aside in wal/quarantine; replay them with POST /api/storage/quarantine/replay after fixing the cause`);
       }
       const recovery = await recoverWal(walDir, loaded, Math.max(maxLoaded, maxQuarantined), log);
-      const lake = new Lake({ dataDir: opts.dataDir, replica: opts.replica, sealIdleSeconds: opts.sealIdleSeconds, retentionDays: opts.retentionDays ?? 0 }, log);
+      const lake = new Lake({
+        dataDir: opts.dataDir, replica: opts.replica, sealIdleSeconds: opts.sealIdleSeconds,
+        hotMaxRows: opts.hotMaxRows, hotMaxAgeSeconds: opts.hotMaxAgeSeconds,
+        retentionDays: opts.retentionDays ?? 0, retentionByProject: opts.retentionByProject ?? {},
+      }, log);
       await lake.reconcile(db.writer);
       const loader = new SegmentLoader(db, log, quarantine, lake);
+      // Set once the store exists; segments sealed before that are the replay's, checked by the first periodic seal.
+      let store: Store | undefined;
       const wal = new WalWriter({
         dir: walDir,
         nextSeq: recovery.nextSeq,
         commitDelayMs: opts.commitDelayMs,
         segmentMaxBytes: opts.segmentMaxBytes,
         segmentMaxAgeMs: opts.segmentMaxAgeMs,
-        onSealed: (seg) => loader.enqueue(seg),
+        onSealed: (seg) => {
+          loader.enqueue(seg);
+          store?.noteSegment(seg.spans);
+        },
       });
       // All at once, so the replay's first batch holds as many segments as the batch bounds allow.
       loader.enqueueAll(recovery.pending);
       if (recovery.pending.length > 0) {
         log.info({ segments: recovery.pending.length, repaired: recovery.repaired }, 'replaying WAL segments not yet loaded');
       }
-      return new Store(db, wal, loader, lake, loader.drain(), opts.sealIntervalSeconds, log);
+      store = new Store(db, wal, loader, lake, loader.drain(), opts.sealIntervalSeconds, log);
+      return store;
     } catch (err) {
       await db.close().catch(() => {});
       throw err;
@@ -136,7 +153,41 @@ export class Store {
    * the next start. `onStep` hears each step as it begins, for the shutdown
    * log. Safe to call twice.
    */
-  /** Seals hot traces idle for `storage.sealIdleSeconds` (the periodic seal). */
+  /** Spans in WAL segments handed to the loader since the last row-bound check. */
+  private spansSinceBoundCheck = 0;
+  private boundCheck: Promise<void> | null = null;
+  private boundRecheck = false;
+  private stopping = false;
+
+  /**
+   * Between periodic checks, a fast stream could push the hot rows far past
+   * `storage.hotMaxRows` (10k spans/s for 30 s is 300k): once the segments
+   * handed to the loader since the last check hold what a bound-forced seal
+   * removes (a quarter of the bound), the bounds are checked again. The check
+   * queues behind the loader's writes, so it sees the segment when the loader
+   * was idle and the one before it otherwise.
+   */
+  private noteSegment(spans: number): void {
+    const max = this.lake.opts.hotMaxRows;
+    if (max === undefined || !this.replayDone || this.stopping) return;
+    this.spansSinceBoundCheck += spans;
+    if (this.spansSinceBoundCheck < max * (1 - HOT_LOW_WATER)) return;
+    if (this.boundCheck) {
+      this.boundRecheck = true;
+      return;
+    }
+    this.boundCheck = (async () => {
+      do {
+        this.boundRecheck = false;
+        this.spansSinceBoundCheck = 0;
+        await this.sealIdle().catch((err) => this.log.error({ err }, 'sealing hot traces past storage.hotMaxRows failed; will retry'));
+      } while (this.boundRecheck && !this.stopping);
+    })().finally(() => {
+      this.boundCheck = null;
+    });
+  }
+
+  /** Seals the hot traces the bounds pick: idle for `storage.sealIdleSeconds`, started before `storage.hotMaxAgeSeconds`, the oldest past `storage.hotMaxRows` (the periodic seal). */
   sealIdle(): Promise<SealResult | null> {
     return this.loader.exclusive(() => this.lake.seal(this.db.writer, false));
   }
@@ -169,6 +220,7 @@ export class Store {
 
   async close(deadline: number, onStep: (step: string) => void = () => {}): Promise<void> {
     clearInterval(this.sealTimer);
+    this.stopping = true;
     if (this.closing) return this.closing;
     this.closing = (async () => {
       try {

@@ -6,9 +6,9 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { LAKE_SCHEMA_VERSION, type PartitionStats, lakeDir, lakeTmpDir, sqlPath } from './layout.js';
 import { refreshRelations } from './relations.js';
 import { listParquetFiles } from './list-files.js';
-import { sealHot, type SealResult } from './seal.js';
+import { sealHot, type SealResult, type SealSelection } from './seal.js';
 import { compactLake, removeEmptyDirs, type CompactResult } from './compact.js';
-import { applyRetention, type RetentionResult } from './retention.js';
+import { applyRetention, type RetentionPolicy, type RetentionResult } from './retention.js';
 
 /** A seal that leaves a partition with more of this replica's files than this compacts it. */
 export const AUTO_COMPACT_FILES = 8;
@@ -26,8 +26,14 @@ export interface LakeOptions {
   replica: string;
   /** Hot traces that received nothing for this long are sealed. */
   sealIdleSeconds: number;
+  /** Hot spans kept at most; past it the least recently loaded traces are sealed (absent: no bound). */
+  hotMaxRows?: number;
+  /** Hot traces that started longer ago than this are sealed, active or not (absent: no bound). */
+  hotMaxAgeSeconds?: number;
   /** Days of data kept (0: everything). */
   retentionDays?: number;
+  /** Days kept per project, overriding retentionDays (0: that project's data is kept forever). */
+  retentionByProject?: Record<string, number>;
 }
 
 export interface LakeStats {
@@ -38,6 +44,7 @@ export interface LakeStats {
   lastSeal: { seq: number; at: string; durationMs: number; traces: number; spans: number; files: number } | null;
   lastCompaction: { seq: number; at: string; durationMs: number; partitions: number; filesBefore: number; filesAfter: number } | null;
   retentionDays: number;
+  retentionByProject: Record<string, number>;
   /** Files the catalog names but the disk no longer holds (left out of every query). */
   missingFiles: string[];
 }
@@ -83,9 +90,18 @@ export class Lake {
     if (this.missing.length > 0) this.log.error({ files: this.missing }, 'lake files named in the catalog are missing; queries leave them out');
   }
 
-  /** Seals idle hot traces (all of them with `all`); runs on the writer connection, serialized with loads. */
+  /** What the periodic seal moves: idle traces, traces past the age bound, and the oldest past the row bound. */
+  get sealSelection(): SealSelection {
+    return {
+      idleSeconds: this.opts.sealIdleSeconds,
+      maxAgeSeconds: this.opts.hotMaxAgeSeconds ?? null,
+      maxRows: this.opts.hotMaxRows ?? null,
+    };
+  }
+
+  /** Seals what `sealSelection` picks (every hot trace with `all`); runs on the writer connection, serialized with loads. */
   async seal(conn: DuckDBConnection, all: boolean): Promise<SealResult | null> {
-    const r = await sealHot(conn, this.opts.dataDir, this.opts.replica, all ? null : this.opts.sealIdleSeconds);
+    const r = await sealHot(conn, this.opts.dataDir, this.opts.replica, all ? null : this.sealSelection);
     if (r) this.log.info(r, 'sealed hot traces into the lake');
     if (r) {
       try {
@@ -106,10 +122,18 @@ export class Lake {
     return r;
   }
 
-  /** Drops date partitions and hot rows older than `days` (retention.ts); `dryRun` only reports. */
+  /** The configured retention: `storage.retentionDays` and `storage.retentionByProject`. */
+  get retentionPolicy(): RetentionPolicy {
+    return { days: this.opts.retentionDays ?? 0, byProject: this.opts.retentionByProject ?? {} };
+  }
+
+  /** Drops date partitions and hot rows past each project's horizon (retention.ts; `days` overrides the global days); `dryRun` only reports. */
   async retention(conn: DuckDBConnection, dryRun: boolean, days = this.opts.retentionDays ?? 0): Promise<RetentionResult> {
-    const { retired, ...r } = await applyRetention(conn, this.opts.dataDir, days, dryRun);
-    if (!dryRun && (r.files > 0 || r.hot.spans > 0)) this.log.info({ ...r, partitions: r.partitions.length }, 'dropped data older than the retention horizon');
+    const { retired, ...r } = await applyRetention(conn, this.opts.dataDir, { ...this.retentionPolicy, days }, dryRun);
+    if (!dryRun && (r.files > 0 || r.hot.spans > 0 || r.hot.traces > 0)) {
+      const projects = r.projects.filter((p) => p.lake.files > 0 || p.hot.spans > 0 || p.hot.traces > 0).map((p) => p.projectId);
+      this.log.info({ ...r, partitions: r.partitions.length, projects }, 'dropped data older than the retention horizon');
+    }
     this.retire(retired);
     return r;
   }
@@ -173,6 +197,7 @@ export class Lake {
         seq: Number(comp[0]), at: String(comp[1]), durationMs: Number(comp[2]), partitions: Number(comp[3]), filesBefore: Number(comp[4]), filesAfter: Number(comp[5]),
       } : null,
       retentionDays: this.opts.retentionDays ?? 0,
+      retentionByProject: this.opts.retentionByProject ?? {},
       missingFiles: this.missing,
     };
   }

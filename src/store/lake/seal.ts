@@ -17,9 +17,57 @@ export interface SealResult {
 /** WAL segment records kept after a seal (older ones only guard files long deleted). */
 const WAL_RECORDS_KEPT = 1000;
 
+/** Which hot traces a seal moves (null: all of them). */
+export interface SealSelection {
+  /** Traces that received no span for this long (seconds). */
+  idleSeconds: number;
+  /** Traces whose hot rows started longer ago than this (seconds), active or not; null: no age bound. */
+  maxAgeSeconds: number | null;
+  /** Hot spans kept at most: past it, the least recently loaded traces go until the hot spans are down to `HOT_LOW_WATER` of it; null: no bound. */
+  maxRows: number | null;
+}
+
+/**
+ * A seal forced by the row bound takes hot spans down to this share of it,
+ * so a steady stream past the bound makes one sizeable seal per quarter of
+ * the bound rather than a seal of a few traces at every check.
+ */
+export const HOT_LOW_WATER = 0.75;
+
+/**
+ * Fills the temp table `seal_set` with the traces `select` picks: idle ones,
+ * ones started before the age bound (times are UTC wall-clock TIMESTAMPs, so
+ * the bound is computed here, not with now()), and, when the hot spans
+ * exceed the row bound, the least recently loaded traces (oldest start
+ * first among equals) whose spans take the count back to the low water.
+ */
+async function chooseSealSet(conn: DuckDBConnection, select: SealSelection | null): Promise<void> {
+  if (select === null) {
+    await conn.run('CREATE OR REPLACE TEMP TABLE seal_set AS SELECT project_id, trace_id FROM traces');
+    return;
+  }
+  const hotSpans = Number((await conn.runAndReadAll('SELECT count(*) FROM spans')).getRows()[0][0]);
+  const excess = select.maxRows !== null && hotSpans > select.maxRows ? hotSpans - Math.floor(select.maxRows * HOT_LOW_WATER) : 0;
+  // NULL (no age bound) makes the comparison NULL, which selects nothing.
+  const ageBoundUs = select.maxAgeSeconds === null ? null : BigInt(Date.now() - select.maxAgeSeconds * 1000) * 1000n;
+  // The running sum (a sort of the hot traces) only when the bound is exceeded.
+  const spansBefore = excess > 0
+    ? `coalesce(sum(span_count) OVER (ORDER BY last_loaded_at, started_at, project_id, trace_id
+                                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)`
+    : 'NULL::BIGINT';
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE seal_set AS
+     SELECT project_id, trace_id FROM (SELECT project_id, trace_id, last_loaded_at, started_at, ${spansBefore} AS spans_before FROM traces)
+     WHERE last_loaded_at < now() - to_seconds($1::BIGINT)
+        OR started_at < make_timestamp($2::BIGINT)
+        OR spans_before < $3::BIGINT`,
+    [select.idleSeconds, ageBoundUs, excess],
+  );
+}
+
 /**
  * Moves hot traces into the lake, in one DuckDB transaction: the traces
- * idle for `idleSeconds` (all of them when null) have their spans and their
+ * `select` picks (all of them when null) have their spans and their
  * summary rows written as zstd Parquet (sorted by trace id, so row-group
  * statistics narrow a trace lookup to a few row groups), each file fsynced
  * and renamed from `lake/.tmp/` into its partition, recorded in
@@ -28,7 +76,7 @@ const WAL_RECORDS_KEPT = 1000;
  * start-up deletes (their rows are still hot); after it, the record and the
  * files agree. So a seal neither loses nor duplicates a row.
  */
-export async function sealHot(conn: DuckDBConnection, dataDir: string, replica: string, idleSeconds: number | null): Promise<SealResult | null> {
+export async function sealHot(conn: DuckDBConnection, dataDir: string, replica: string, select: SealSelection | null): Promise<SealResult | null> {
   const t0 = performance.now();
   const root = lakeDir(dataDir);
   await conn.run('BEGIN TRANSACTION');
@@ -36,8 +84,7 @@ export async function sealHot(conn: DuckDBConnection, dataDir: string, replica: 
   let tmp = '';
   let result: SealResult;
   try {
-    const cond = idleSeconds === null ? 'true' : `last_loaded_at < now() - to_seconds(${Number(idleSeconds)})`;
-    await conn.run(`CREATE OR REPLACE TEMP TABLE seal_set AS SELECT project_id, trace_id FROM traces WHERE ${cond}`);
+    await chooseSealSet(conn, select);
     const traces = Number((await conn.runAndReadAll('SELECT count(*) FROM seal_set')).getRows()[0][0]);
     if (traces === 0) {
       await conn.run('ROLLBACK');
