@@ -11,6 +11,8 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = ['parquet', 'csv', 'jsonl
 
 export interface ExportOptions {
   dataDir: string;
+  /** The lake directory, when not `<dataDir>/lake` (`--lake`, `storage.lakeDir`). */
+  lake?: string;
   format?: string;
   project?: string;
   since?: string;
@@ -62,7 +64,7 @@ export async function runExport(opts: ExportOptions): Promise<{ rows: number; ou
   const out = path.resolve(opts.out);
   if (!existsSync(path.dirname(out))) throw new CliFailure(`directory ${path.dirname(out)} does not exist`);
   if (existsSync(out) && statSync(out).isDirectory()) throw new CliFailure(`${out} is a directory`);
-  const root = lakeRoot(opts.dataDir);
+  const root = lakeRoot(opts.dataDir, opts.lake);
   const sinceDate = since?.toISOString().slice(0, 10);
   const untilDate = until?.toISOString().slice(0, 10);
   const files = (await listLake(root, 'spans')).filter((f) =>

@@ -26,8 +26,16 @@ const decode = (s: string) => {
   }
 };
 
-/** The lake directory of a data dir; a data dir that does not exist is an error (a typo, most likely). */
-export function lakeRoot(dataDir: string): string {
+/**
+ * The lake directory: `lake` when given (`--lake`, `storage.lakeDir`), else
+ * `<dataDir>/lake`. A directory that does not exist is an error (a typo, most likely).
+ */
+export function lakeRoot(dataDir: string, lake?: string): string {
+  if (lake) {
+    const dir = path.resolve(lake);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliFailure(`lake directory ${dir} does not exist (set --lake or storage.lakeDir)`);
+    return dir;
+  }
   const abs = path.resolve(dataDir);
   if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new CliFailure(`data directory ${abs} does not exist (set --data-dir, LOOKSPAN_DATA_DIR or storage.dataDir)`);
   return lakeDir(abs);

@@ -11,7 +11,7 @@ import { EXPORT_FORMATS, runExport } from './export.js';
 import { formatStorage, storageReport } from './storage.js';
 
 const HOT_NOTE = `
-Reads the Parquet lake (<data dir>/lake/) with an in-memory DuckDB and never
+Reads the Parquet lake (<data dir>/lake/, or --lake) with an in-memory DuckDB and never
 opens lookspan.duckdb, so it works with or without a running server. Rows
 still hot in a running server are not in the lake until they are sealed
 (after storage.sealIdleSeconds of idleness, or now: POST /api/storage/seal).`;
@@ -21,14 +21,19 @@ interface Io {
   stderr: (s: string) => void;
 }
 
-interface GlobalOpts { dataDir?: string; config?: string }
+interface GlobalOpts { dataDir?: string; lake?: string; config?: string }
 
-/** The data dir: --data-dir, else loadConfig (defaults < --config/LOOKSPAN_CONFIG YAML < env). */
-function dataDirOf(cmd: Command): string {
+/**
+ * The lake to read: --lake; else <--data-dir>/lake; else storage.lakeDir or
+ * <storage.dataDir>/lake from loadConfig (defaults < --config/LOOKSPAN_CONFIG YAML < env).
+ */
+function lakeOf(cmd: Command): { dataDir: string; lake?: string } {
   const g = cmd.optsWithGlobals() as GlobalOpts;
-  if (g.dataDir) return path.resolve(g.dataDir);
+  if (g.lake) return { dataDir: path.resolve(g.dataDir ?? '.'), lake: path.resolve(g.lake) };
+  if (g.dataDir) return { dataDir: path.resolve(g.dataDir) };
   try {
-    return path.resolve(loadConfig(g.config ? { file: g.config } : {}).storage.dataDir);
+    const { storage } = loadConfig(g.config ? { file: g.config } : {});
+    return { dataDir: path.resolve(storage.dataDir), ...(storage.lakeDir ? { lake: path.resolve(storage.lakeDir) } : {}) };
   } catch (err) {
     throw new UsageError(`configuration: ${(err as Error).message}`);
   }
@@ -39,7 +44,8 @@ export function buildProgram(io: Io): Command {
     .description(`Offline tools for a Lookspan data directory's Parquet lake.\n${HOT_NOTE}`)
     .version(VERSION)
     .option('--data-dir <dir>', 'data directory (default: storage.dataDir from --config/LOOKSPAN_CONFIG, LOOKSPAN_DATA_DIR or ./data)')
-    .option('--config <file>', 'Lookspan YAML config file to take the data directory from')
+    .option('--lake <dir>', 'lake directory, e.g. one several replicas share (default: storage.lakeDir, else <data dir>/lake)')
+    .option('--config <file>', 'Lookspan YAML config file to take the data directory (and storage.lakeDir) from')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
@@ -68,7 +74,7 @@ Examples:
     .exitOverride()
     .action(async (sql: string, o: { json?: boolean; jsonl?: boolean }, cmd: Command) => {
       if (o.json && o.jsonl) throw new UsageError('choose one of --json and --jsonl');
-      io.stdout(await runQuery(sql, { dataDir: dataDirOf(cmd), json: o.json, jsonl: o.jsonl }));
+      io.stdout(await runQuery(sql, { ...lakeOf(cmd), json: o.json, jsonl: o.jsonl }));
     });
 
   program.command('export')
@@ -89,7 +95,7 @@ Example:
   lookspan export --format csv --project default --since 2026-06-01 --until 2026-06-08 --out week.csv`)
     .exitOverride()
     .action(async (o: { format?: string; project?: string; since?: string; until?: string; out: string }, cmd: Command) => {
-      const res = await runExport({ ...o, dataDir: dataDirOf(cmd), progress: (l) => io.stderr(`${l}\n`) });
+      const res = await runExport({ ...o, ...lakeOf(cmd), progress: (l) => io.stderr(`${l}\n`) });
       io.stdout(`${res.rows} rows written to ${res.out}\n`);
     });
 
@@ -99,7 +105,8 @@ Example:
     .addHelpText('after', HOT_NOTE)
     .exitOverride()
     .action(async (o: { json?: boolean }, cmd: Command) => {
-      const report = await storageReport(dataDirOf(cmd));
+      const { dataDir, lake } = lakeOf(cmd);
+      const report = await storageReport(dataDir, lake);
       io.stdout(o.json ? JSON.stringify(report, null, 2) + '\n' : formatStorage(report));
     });
 

@@ -5,6 +5,8 @@ import { CliFailure, UsageError, duckMessage } from './errors.js';
 
 export interface QueryOptions {
   dataDir: string;
+  /** The lake directory, when not `<dataDir>/lake` (`--lake`, `storage.lakeDir`). */
+  lake?: string;
   json?: boolean;
   jsonl?: boolean;
 }
@@ -33,7 +35,7 @@ async function isSelect(conn: DuckDBConnection, sql: string): Promise<boolean> {
  */
 export async function runQuery(sql: string, opts: QueryOptions): Promise<string> {
   if (sql.trim() === '') throw new UsageError('the SQL statement is empty');
-  const root = lakeRoot(opts.dataDir);
+  const root = lakeRoot(opts.dataDir, opts.lake);
   const spans = (await listLake(root, 'spans')).map((f) => f.path);
   const traces = (await listLake(root, 'traces')).map((f) => f.path);
   const db = await openLakeViews(spans, traces);

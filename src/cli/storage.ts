@@ -17,8 +17,8 @@ export interface StorageReport {
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** Files, rows and bytes read from the files themselves (Parquet footers, file sizes), not from any catalog. */
-export async function storageReport(dataDir: string): Promise<StorageReport> {
-  const root = lakeRoot(dataDir);
+export async function storageReport(dataDir: string, lake?: string): Promise<StorageReport> {
+  const root = lakeRoot(dataDir, lake);
   const files: LakeFile[] = [...(await listLake(root, 'spans')), ...(await listLake(root, 'traces'))];
   const rowsOf = new Map<string, number>();
   const versionOf = new Map<string, string>();

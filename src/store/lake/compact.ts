@@ -1,7 +1,7 @@
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { SPAN_COLUMNS, TRACE_COLUMNS, lakeDir, lakeTmpDir, sqlPath, type LakeKind } from './layout.js';
+import { SPAN_COLUMNS, TRACE_COLUMNS, isReplicaFile, sqlPath, type LakeKind, type LakePaths } from './layout.js';
 import { MERGED_TRACES, refreshRelations } from './relations.js';
 import { writeLakeFiles } from './files.js';
 
@@ -50,7 +50,7 @@ async function reserveSeq(conn: DuckDBConnection): Promise<number> {
  * by identity (a duplicate that reached the lake is dropped) and sorted by
  * trace id and start, partial trace summaries are merged into one row per
  * trace by the readers' merge rules. The new files are written under
- * `lake/.tmp/`, fsynced and renamed into their partitions, recorded in
+ * this replica's `lake/.tmp/replica-<id>/`, fsynced and renamed into their partitions, recorded in
  * `lake_files` in place of the files they replace and the relations
  * redefined; then COMMIT. The replaced files are returned, for the caller
  * to delete after the commit (once reads that began before it are done). A
@@ -58,16 +58,15 @@ async function reserveSeq(conn: DuckDBConnection): Promise<number> {
  * leaves old files no record names; start-up deletes both (they are this
  * replica's). Readers see the old file set or the new one, never both.
  */
-export async function compactLake(conn: DuckDBConnection, dataDir: string, replica: string, minFiles: number): Promise<CompactOutcome> {
+export async function compactLake(conn: DuckDBConnection, lake: LakePaths, replica: string, minFiles: number): Promise<CompactOutcome> {
   const t0 = performance.now();
-  const root = lakeDir(dataDir);
-  const prefix = `${replica}-`;
+  const { root } = lake;
   const rows = (await conn.runAndReadAll(
     'SELECT path, kind, project_id, date, rows FROM lake_files ORDER BY kind, project_id, date, path',
   )).getRows();
   const groups = new Map<string, { kind: LakeKind; files: string[]; rows: number }>();
   for (const [rel, kind, project, date, n] of rows) {
-    if (!path.posix.basename(String(rel)).startsWith(prefix)) continue;
+    if (!isReplicaFile(path.posix.basename(String(rel)), replica)) continue;
     const key = JSON.stringify([kind, project, date]);
     const g = groups.get(key) ?? { kind: String(kind) as LakeKind, files: [], rows: 0 };
     g.files.push(String(rel));
@@ -87,7 +86,7 @@ export async function compactLake(conn: DuckDBConnection, dataDir: string, repli
   await conn.run('BEGIN TRANSACTION');
   try {
     seq = await reserveSeq(conn);
-    tmp = path.join(lakeTmpDir(dataDir), `compact-${seq}`);
+    tmp = path.join(lake.tmp, `compact-${seq}`);
     await rm(tmp, { recursive: true, force: true });
     await mkdir(tmp, { recursive: true });
     for (const kind of ['spans', 'traces'] as const) {

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { LAKE_SCHEMA_VERSION, type PartitionStats, lakeDir, lakeTmpDir, sqlPath } from './layout.js';
+import { LAKE_SCHEMA_VERSION, type LakePaths, type PartitionStats, isReplicaFile, lakeDir, lakePaths, sqlPath } from './layout.js';
+import { claimReplica } from './replica-claim.js';
 import { refreshRelations } from './relations.js';
 import { listParquetFiles } from './list-files.js';
 import { sealHot, type SealResult, type SealSelection } from './seal.js';
@@ -22,6 +23,8 @@ const RETIRE_GRACE_MS = 30_000;
 
 export interface LakeOptions {
   dataDir: string;
+  /** The lake directory (absolute) when not `<dataDir>/lake`, e.g. one several replicas share. */
+  lakeDir?: string;
   /** Names this instance's files, so replicas sharing one lake never clash. */
   replica: string;
   /** Hot traces that received nothing for this long are sealed. */
@@ -62,22 +65,36 @@ export class Lake {
   constructor(readonly opts: LakeOptions, private readonly log: Logger) {}
 
   get root(): string {
-    return lakeDir(this.opts.dataDir);
+    return this.opts.lakeDir ?? lakeDir(this.opts.dataDir);
+  }
+
+  /** The lake directory and this replica's staging directory in it. */
+  get paths(): LakePaths {
+    return lakePaths(this.root, this.opts.replica);
   }
 
   /**
-   * Start-up: removes what a crash left mid-seal (the temporary directory,
-   * and files in this replica's name that no committed record names: their
-   * rows are still hot), then defines the relations from the catalog.
+   * Start-up: claims the replica id in the lake (replica-claim.ts), removes
+   * what a crash left mid-seal (this replica's staging directory, and files
+   * in this replica's name that no committed record names: their rows are
+   * still hot), then defines the relations from the catalog. Another
+   * replica's files and staging are never touched, so replicas can share one
+   * lake directory.
    */
   async reconcile(conn: DuckDBConnection): Promise<void> {
-    await rm(lakeTmpDir(this.opts.dataDir), { recursive: true, force: true });
+    await claimReplica(conn, this.root, this.opts.replica);
+    await rm(this.paths.tmp, { recursive: true, force: true });
+    const tmpRoot = path.dirname(this.paths.tmp);
+    // Staging of versions before per-replica staging (`.tmp/seal-N`, `.tmp/compact-N`); no current replica stages there.
+    for (const e of await readdir(tmpRoot).catch(() => [] as string[])) {
+      if (/^(seal|compact)-\d+$/.test(e)) await rm(path.join(tmpRoot, e), { recursive: true, force: true });
+    }
+    await rmdir(tmpRoot).catch(() => {}); // only when empty: other replicas' staging stays
     const recorded = new Set((await conn.runAndReadAll('SELECT path FROM lake_files')).getRows().map((r) => String(r[0])));
-    const prefix = `${this.opts.replica}-`;
     for (const kind of ['spans', 'traces']) {
       for (const rel of await listParquetFiles(path.join(this.root, kind))) {
         const full = `${kind}/${rel}`;
-        if (recorded.has(full) || !path.basename(rel).startsWith(prefix)) continue;
+        if (recorded.has(full) || !isReplicaFile(path.basename(rel), this.opts.replica)) continue;
         this.log.warn({ file: full }, 'removing a lake file no seal committed (a crash interrupted the seal; its rows are still hot)');
         await rm(path.join(this.root, full), { force: true });
       }
@@ -101,7 +118,7 @@ export class Lake {
 
   /** Seals what `sealSelection` picks (every hot trace with `all`); runs on the writer connection, serialized with loads. */
   async seal(conn: DuckDBConnection, all: boolean): Promise<SealResult | null> {
-    const r = await sealHot(conn, this.opts.dataDir, this.opts.replica, all ? null : this.sealSelection);
+    const r = await sealHot(conn, this.paths, this.opts.replica, all ? null : this.sealSelection);
     if (r) this.log.info(r, 'sealed hot traces into the lake');
     if (r) {
       try {
@@ -116,7 +133,7 @@ export class Lake {
 
   /** Rewrites each partition with at least `minFiles` of this replica's files as one file (compact.ts). */
   async compact(conn: DuckDBConnection, minFiles = 2): Promise<CompactResult> {
-    const { retired, ...r } = await compactLake(conn, this.opts.dataDir, this.opts.replica, minFiles);
+    const { retired, ...r } = await compactLake(conn, this.paths, this.opts.replica, minFiles);
     if (r.partitions > 0) this.log.info(r, 'compacted lake partitions');
     this.retire(retired);
     return r;
@@ -129,7 +146,7 @@ export class Lake {
 
   /** Drops date partitions and hot rows past each project's horizon (retention.ts; `days` overrides the global days); `dryRun` only reports. */
   async retention(conn: DuckDBConnection, dryRun: boolean, days = this.opts.retentionDays ?? 0): Promise<RetentionResult> {
-    const { retired, ...r } = await applyRetention(conn, this.opts.dataDir, { ...this.retentionPolicy, days }, dryRun);
+    const { retired, ...r } = await applyRetention(conn, this.root, { ...this.retentionPolicy, days }, dryRun);
     if (!dryRun && (r.files > 0 || r.hot.spans > 0 || r.hot.traces > 0)) {
       const projects = r.projects.filter((p) => p.lake.files > 0 || p.hot.spans > 0 || p.hot.traces > 0).map((p) => p.projectId);
       this.log.info({ ...r, partitions: r.partitions.length, projects }, 'dropped data older than the retention horizon');

@@ -22,8 +22,29 @@ export const TRACE_COLUMNS: readonly string[] = [
   'span_count', 'error_count', 'llm_call_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'cost_usd', 'models',
 ];
 
+/** The default lake directory of a data dir (`storage.lakeDir` may put it elsewhere, e.g. shared by replicas). */
 export const lakeDir = (dataDir: string) => path.join(dataDir, 'lake');
-export const lakeTmpDir = (dataDir: string) => path.join(lakeDir(dataDir), '.tmp');
+
+/** A lake directory, and the directory inside it where this replica stages files before renaming them into their partitions. */
+export interface LakePaths {
+  root: string;
+  tmp: string;
+}
+
+/**
+ * Each replica stages under its own `.tmp/replica-<id>/`, so a replica
+ * clearing its staging at start-up never removes another's seal in
+ * progress (the `replica-` prefix keeps these apart from the `.tmp/seal-N`
+ * directories of versions before per-replica staging).
+ */
+export const lakePaths = (root: string, replica: string): LakePaths => ({ root, tmp: path.join(root, '.tmp', `replica-${replica}`) });
+
+/**
+ * Whether `name` is one of `replica`'s file names (`<replica>-<seq>-<i>.parquet`),
+ * exactly: replica `a` does not own `a-b-000000001-0.parquet`.
+ */
+export const isReplicaFile = (name: string, replica: string): boolean =>
+  name.startsWith(`${replica}-`) && /^\d{9,}-\d+\.parquet$/.test(name.slice(replica.length + 1));
 
 /** A SQL string literal for a path Lookspan generated (never user input, quoted anyway). */
 export const sqlPath = (p: string) => `'${p.replace(/'/g, "''")}'`;

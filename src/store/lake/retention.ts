@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { lakeDir, type PartitionStats } from './layout.js';
+import type { PartitionStats } from './layout.js';
 import { refreshRelations } from './relations.js';
 
 /** How long data is kept: `days` for every project, `byProject` overriding it per project (0: forever). */
@@ -65,7 +65,7 @@ const LAKE_FILES = 'project_id = $1 AND date < $2';
  * 0 keeps that project's data. With `dryRun`, only reports what would go.
  */
 export async function applyRetention(
-  conn: DuckDBConnection, dataDir: string, policy: RetentionPolicy, dryRun: boolean, now = new Date(),
+  conn: DuckDBConnection, root: string, policy: RetentionPolicy, dryRun: boolean, now = new Date(),
 ): Promise<RetentionOutcome> {
   const t0 = performance.now();
   const byProject = { ...(policy.byProject ?? {}) };
@@ -77,7 +77,6 @@ export async function applyRetention(
   });
   if (!retentionConfigured(policy)) return empty();
 
-  const root = lakeDir(dataDir);
   const projectIds = (await conn.runAndReadAll(
     'SELECT project_id FROM lake_files UNION SELECT project_id FROM traces UNION SELECT project_id FROM spans ORDER BY 1',
   )).getRows().map((r) => String(r[0]));

@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { SPAN_COLUMNS, TRACE_COLUMNS, lakeDir, lakeTmpDir, type LakeKind } from './layout.js';
+import { SPAN_COLUMNS, TRACE_COLUMNS, type LakeKind, type LakePaths } from './layout.js';
 import { writeLakeFiles } from './files.js';
 import { refreshRelations } from './relations.js';
 
@@ -70,15 +70,15 @@ async function chooseSealSet(conn: DuckDBConnection, select: SealSelection | nul
  * `select` picks (all of them when null) have their spans and their
  * summary rows written as zstd Parquet (sorted by trace id, so row-group
  * statistics narrow a trace lookup to a few row groups), each file fsynced
- * and renamed from `lake/.tmp/` into its partition, recorded in
+ * and renamed from this replica's `lake/.tmp/replica-<id>/` into its partition, recorded in
  * `lake_files`, the hot rows deleted and the relations redefined; then
  * COMMIT. A crash before the commit leaves files no record names, which
  * start-up deletes (their rows are still hot); after it, the record and the
  * files agree. So a seal neither loses nor duplicates a row.
  */
-export async function sealHot(conn: DuckDBConnection, dataDir: string, replica: string, select: SealSelection | null): Promise<SealResult | null> {
+export async function sealHot(conn: DuckDBConnection, lake: LakePaths, replica: string, select: SealSelection | null): Promise<SealResult | null> {
   const t0 = performance.now();
-  const root = lakeDir(dataDir);
+  const { root } = lake;
   await conn.run('BEGIN TRANSACTION');
   const moved: string[] = [];
   let tmp = '';
@@ -91,7 +91,7 @@ export async function sealHot(conn: DuckDBConnection, dataDir: string, replica: 
       return null;
     }
     const seq = Number((await conn.runAndReadAll('SELECT coalesce(max(seq), 0) + 1 FROM lake_seals')).getRows()[0][0]);
-    tmp = path.join(lakeTmpDir(dataDir), `seal-${seq}`);
+    tmp = path.join(lake.tmp, `seal-${seq}`);
     await rm(tmp, { recursive: true, force: true });
     await mkdir(tmp, { recursive: true });
     const inSet = `(project_id, trace_id) IN (SELECT project_id, trace_id FROM seal_set)`;
