@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { LookspanConfig } from './config/index.js';
 import { createCostModel } from './enrich/cost.js';
@@ -64,7 +65,9 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     dataDir: config.storage.dataDir,
     duckdbMemoryLimit: config.storage.duckdbMemoryLimit,
     duckdbThreads: config.storage.duckdbThreads,
+    ...(config.storage.lakeDir ? { lakeDir: path.resolve(config.storage.lakeDir) } : {}),
     replica: config.storage.replica,
+    mirror: config.storage.mirror,
     sealIdleSeconds: config.storage.sealIdleSeconds,
     sealIntervalSeconds: config.storage.sealIntervalSeconds,
     hotMaxRows: config.storage.hotMaxRows,

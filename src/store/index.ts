@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import { Database } from './duckdb/database.js';
 import { SegmentLoader } from './loader.js';
 import { Quarantine } from './quarantine.js';
-import { Lake } from './lake/index.js';
+import { Lake, type LakeStats } from './lake/index.js';
+import { openMirror, type LakeMirror, type MirrorStatus } from './lake/mirror.js';
+import type { S3Target } from './lake/mirror-s3.js';
 import type { SealResult } from './lake/seal.js';
 import type { CompactResult } from './lake/compact.js';
 import { retentionConfigured, type RetentionResult } from './lake/retention.js';
@@ -18,7 +20,11 @@ export interface StoreOptions {
   dataDir: string;
   duckdbMemoryLimit: string;
   duckdbThreads: number;
+  /** The lake directory (absolute) when not `<dataDir>/lake` (`storage.lakeDir`). */
+  lakeDir?: string;
   replica: string;
+  /** The object-storage mirror (`storage.mirror`); absent or not enabled: none. */
+  mirror?: S3Target & { enabled: boolean; concurrency: number; deleteGraceSeconds: number };
   sealIdleSeconds: number;
   sealIntervalSeconds: number;
   /** Hot spans kept at most (`storage.hotMaxRows`); absent: no row bound. */
@@ -49,6 +55,9 @@ export interface WalLag {
  */
 const RETENTION_EVERY_MS = 3_600_000;
 
+/** `GET /api/storage`: the lake and its mirror. */
+export type StorageStats = LakeStats & { mirror: MirrorStatus };
+
 export class Store {
   private replayDone = false;
   private lastRetentionAt = 0;
@@ -60,6 +69,7 @@ export class Store {
     private readonly replay: Promise<void>,
     sealIntervalSeconds: number,
     private readonly log: Logger,
+    private readonly mirror: LakeMirror | null = null,
   ) {
     replay.then(() => { this.replayDone = true; }, () => {});
     this.sealTimer = setInterval(() => {
@@ -90,7 +100,7 @@ export class Store {
       }
       const recovery = await recoverWal(walDir, loaded, Math.max(maxLoaded, maxQuarantined), log);
       const lake = new Lake({
-        dataDir: opts.dataDir, replica: opts.replica, sealIdleSeconds: opts.sealIdleSeconds,
+        dataDir: opts.dataDir, lakeDir: opts.lakeDir, replica: opts.replica, sealIdleSeconds: opts.sealIdleSeconds,
         hotMaxRows: opts.hotMaxRows, hotMaxAgeSeconds: opts.hotMaxAgeSeconds,
         retentionDays: opts.retentionDays ?? 0, retentionByProject: opts.retentionByProject ?? {},
       }, log);
@@ -114,7 +124,13 @@ export class Store {
       if (recovery.pending.length > 0) {
         log.info({ segments: recovery.pending.length, repaired: recovery.repaired }, 'replaying WAL segments not yet loaded');
       }
-      store = new Store(db, wal, loader, lake, loader.drain(), opts.sealIntervalSeconds, log);
+      const m = opts.mirror;
+      const mirror = m?.enabled
+        ? await openMirror(m, db.instance, { lakeRoot: lake.root, concurrency: m.concurrency, deleteGraceMs: m.deleteGraceSeconds * 1000 }, log)
+        : null;
+      store = new Store(db, wal, loader, lake, loader.drain(), opts.sealIntervalSeconds, log, mirror);
+      // Resumes the uploads a previous run left pending.
+      mirror?.kick();
       return store;
     } catch (err) {
       await db.close().catch(() => {});
@@ -189,7 +205,20 @@ export class Store {
 
   /** Seals the hot traces the bounds pick: idle for `storage.sealIdleSeconds`, started before `storage.hotMaxAgeSeconds`, the oldest past `storage.hotMaxRows` (the periodic seal). */
   sealIdle(): Promise<SealResult | null> {
-    return this.loader.exclusive(() => this.lake.seal(this.db.writer, false));
+    return this.lakeChanged(this.loader.exclusive(() => this.lake.seal(this.db.writer, false)));
+  }
+
+  /** After a seal, compaction or retention has run (committed or not), the mirror looks for new files and retired ones; it never delays the caller. */
+  private lakeChanged<T>(p: Promise<T>): Promise<T> {
+    return p.finally(() => this.mirror?.kick());
+  }
+
+  /** `GET /api/storage`: the lake's state (lake.stats) and the mirror's, counted in one snapshot. */
+  storageStats(): Promise<StorageStats> {
+    return this.db.withSnapshot(async (conn) => ({
+      ...(await this.lake.stats(conn)),
+      mirror: this.mirror ? await this.mirror.status(conn) : { enabled: false },
+    }));
   }
 
   /**
@@ -200,12 +229,12 @@ export class Store {
   async sealAll(): Promise<SealResult | null> {
     await this.wal.sealNow();
     await this.loader.drain();
-    return this.loader.exclusive(() => this.lake.seal(this.db.writer, true));
+    return this.lakeChanged(this.loader.exclusive(() => this.lake.seal(this.db.writer, true)));
   }
 
   /** Rewrites every partition with two or more of this replica's files as one (`POST /api/storage/compact`). */
   compact(): Promise<CompactResult> {
-    return this.loader.exclusive(() => this.lake.compact(this.db.writer, 2));
+    return this.lakeChanged(this.loader.exclusive(() => this.lake.compact(this.db.writer, 2)));
   }
 
   /**
@@ -213,7 +242,7 @@ export class Store {
    * (`days` overrides it; 0 keeps everything); `dryRun` only reports what would go.
    */
   retention(dryRun: boolean, days?: number): Promise<RetentionResult> {
-    return this.loader.exclusive(() => this.lake.retention(this.db.writer, dryRun, days));
+    return this.lakeChanged(this.loader.exclusive(() => this.lake.retention(this.db.writer, dryRun, days)));
   }
 
   private readonly sealTimer: NodeJS.Timeout;
@@ -234,6 +263,9 @@ export class Store {
           clearTimeout(timer);
         }
       } finally {
+        // Uploads in flight are aborted, not awaited: the files stay pending and go up after the next start.
+        onStep('stopping the lake mirror');
+        await this.mirror?.stop();
         onStep('stopping the loader (a segment load in progress finishes first)');
         await this.loader.stop();
         // A seal, compaction or replay holding the writer finishes before DuckDB closes under it.

@@ -3,7 +3,7 @@ import type { Store } from '../../store/index.js';
 
 /**
  * Storage administration: the lake (hot rows, partitions, last seal and
- * compaction), the seal and compaction signals, retention (`?dryRun=1` only
+ * compaction, the object-storage mirror), the seal and compaction signals, retention (`?dryRun=1` only
  * reports what would be dropped), and the WAL quarantine (lines the loader
  * could not load) with its replay, which loads whatever now fits and leaves
  * the rest in place.
@@ -11,15 +11,15 @@ import type { Store } from '../../store/index.js';
 export function mountStorage(router: Router, deps: { store: Store }): void {
   const { store } = deps;
   router.get('/api/storage', async (ctx) => {
-    ctx.body = await store.db.withSnapshot((conn) => store.lake.stats(conn));
+    ctx.body = await store.storageStats();
   });
   router.post('/api/storage/seal', async (ctx) => {
     const sealed = await store.sealAll();
-    ctx.body = { sealed, storage: await store.db.withSnapshot((conn) => store.lake.stats(conn)) };
+    ctx.body = { sealed, storage: await store.storageStats() };
   });
   router.post('/api/storage/compact', async (ctx) => {
     const compacted = await store.compact();
-    ctx.body = { compacted, storage: await store.db.withSnapshot((conn) => store.lake.stats(conn)) };
+    ctx.body = { compacted, storage: await store.storageStats() };
   });
   router.post('/api/storage/retention', async (ctx) => {
     const dry = String(ctx.query.dryRun ?? '');
