@@ -9,6 +9,9 @@ import { CliFailure, UsageError } from './errors.js';
 import { runQuery } from './query.js';
 import { EXPORT_FORMATS, runExport } from './export.js';
 import { formatStorage, storageReport } from './storage.js';
+import { maintenanceConfig } from './offline-store.js';
+import { formatCompact, runCompact } from './compact.js';
+import { formatRetention, runRetention } from './retention.js';
 
 const HOT_NOTE = `
 Reads the Parquet lake (<data dir>/lake/, or --lake) with an in-memory DuckDB and never
@@ -108,6 +111,55 @@ Example:
       const { dataDir, lake } = lakeOf(cmd);
       const report = await storageReport(dataDir, lake);
       io.stdout(o.json ? JSON.stringify(report, null, 2) + '\n' : formatStorage(report));
+    });
+
+  const MAINTENANCE_NOTE = `
+Unlike query, export and storage, this changes the lake, so it opens the data
+directory's lookspan.duckdb (the catalog of live files and the hot rows) and
+needs DuckDB's file lock: run it with the server stopped. While a server runs
+it fails naming the server's process; the server's own route does the same.`;
+
+  program.command('compact')
+    .description("Rewrite each partition holding two or more of this replica's files as one file (the server's POST /api/storage/compact, offline)")
+    .option('--min-files <n>', 'compact only partitions with at least this many of the replica\'s files', '2')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', `${MAINTENANCE_NOTE}
+
+The replica is storage.replica (LOOKSPAN_REPLICA, default the host name) from
+the same configuration the server loads. Spans are deduplicated by identity
+and sorted by trace; partial trace summaries are merged. The replaced files
+are deleted before the command returns. Progress goes to stderr.
+
+Example:
+  lookspan --config /etc/lookspan/lookspan.yaml compact`)
+    .exitOverride()
+    .action(async (o: { minFiles: string; json?: boolean }, cmd: Command) => {
+      if (!/^\d+$/.test(o.minFiles)) throw new UsageError(`--min-files must be a whole number, 2 or more (got ${JSON.stringify(o.minFiles)})`);
+      const report = await runCompact(maintenanceConfig(cmd.optsWithGlobals()), { minFiles: Number(o.minFiles), progress: (l) => io.stderr(`${l}\n`) });
+      io.stdout(o.json ? JSON.stringify(report, null, 2) + '\n' : formatCompact(report));
+    });
+
+  program.command('retention')
+    .description('Drop lake date partitions and hot rows past each project\'s retention horizon; --dry-run only reports (POST /api/storage/retention, offline)')
+    .option('--dry-run', 'report what would be dropped, change nothing')
+    .option('--days <n>', 'days kept for projects without a storage.retentionByProject entry (default: storage.retentionDays)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', `${MAINTENANCE_NOTE}
+
+Horizons: storage.retentionDays (LOOKSPAN_RETENTION_DAYS) for every project,
+storage.retentionByProject.<project> overriding it (0 keeps a project's data
+forever). A project's lake partitions whose whole day lies before its horizon
+go, and its hot traces and spans that started before it. Spans still in WAL
+segments the server has not loaded are not touched (the server applies
+retention at its first periodic check after it starts). Progress goes to stderr.
+
+Examples:
+  lookspan retention --dry-run
+  lookspan retention --dry-run --days 7 --json`)
+    .exitOverride()
+    .action(async (o: { dryRun?: boolean; days?: string; json?: boolean }, cmd: Command) => {
+      const report = await runRetention(maintenanceConfig(cmd.optsWithGlobals()), { dryRun: o.dryRun === true, days: o.days, progress: (l) => io.stderr(`${l}\n`) });
+      io.stdout(o.json ? JSON.stringify(report, null, 2) + '\n' : formatRetention(report));
     });
 
   return program;
