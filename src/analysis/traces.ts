@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { isoSql, parseJsonColumn, queryRows, Where } from './rows.js';
+import { newestTraces } from './trace-window.js';
 
 export interface TraceFilter {
   projectId: string;
@@ -13,6 +14,8 @@ export interface TraceFilter {
   toUs?: number;
   limit: number;
   offset: number;
+  /** Also count every matching trace (a scan of all of them; the page itself does not need it). */
+  withTotal?: boolean;
 }
 
 const TRACE_COLUMNS = `
@@ -78,17 +81,20 @@ function toSummary(r: Record<string, unknown>): TraceSummary {
   };
 }
 
-/** Lists trace summaries, newest first, with the total count ignoring limit/offset. */
-export async function listTraces(conn: DuckDBConnection, f: TraceFilter): Promise<{ traces: TraceSummary[]; total: number }> {
+/**
+ * Lists trace summaries, newest first (trace-window.ts: the cost follows
+ * the page, not the history), whether more follow, and with `withTotal`
+ * the count of every match ignoring limit/offset.
+ */
+export async function listTraces(conn: DuckDBConnection, f: TraceFilter): Promise<{ traces: TraceSummary[]; hasMore: boolean; total?: number }> {
   const w = where(f);
-  const n = w.params.length;
-  const rows = await queryRows(
-    conn,
-    `SELECT ${TRACE_COLUMNS} FROM all_traces WHERE ${w.sql} ORDER BY started_at DESC, trace_id LIMIT $${n + 1} OFFSET $${n + 2}`,
-    [...w.params, f.limit, f.offset],
-  );
-  const total = await queryRows(conn, `SELECT count(*) AS n FROM all_traces WHERE ${w.sql}`, w.params);
-  return { traces: rows.map(toSummary), total: Number(total[0].n) };
+  const page = await newestTraces(conn, {
+    projectId: f.projectId, columns: TRACE_COLUMNS, where: w.sql, params: w.params,
+    fromUs: f.fromUs, toUs: f.toUs, limit: f.limit, offset: f.offset,
+  });
+  const result: { traces: TraceSummary[]; hasMore: boolean; total?: number } = { traces: page.rows.map(toSummary), hasMore: page.hasMore };
+  if (f.withTotal) result.total = Number((await queryRows(conn, `SELECT count(*) AS n FROM all_traces WHERE ${w.sql}`, w.params))[0].n);
+  return result;
 }
 
 export interface SpanView {

@@ -74,18 +74,18 @@ describe('query parameters are range-checked (400, never 500)', () => {
   });
 
   it('the error for an out-of-range time says which range', async () => {
-    const r = await get(`/api/traces?from=${huge}`);
+    const r = await get(`/api/traces?total=1&from=${huge}`);
     expect(r.body.error.message).toContain('1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z');
   });
 
   it.each([
-    '/api/traces?from=0&to=253402300799999',
-    '/api/traces?from=1970-01-01T00:00:00Z&to=9999-12-31T23:59:59.999999Z',
-    '/api/traces?from=2026-03-17&to=2026-03-18T00:00:00%2B02:00',
+    '/api/traces?total=1&from=0&to=253402300799999',
+    '/api/traces?total=1&from=1970-01-01T00:00:00Z&to=9999-12-31T23:59:59.999999Z',
+    '/api/traces?total=1&from=2026-03-17&to=2026-03-18T00:00:00%2B02:00',
     '/api/traces/spans?from=0&to=253402300799999',
     '/api/traces/spans?since=2026-03-17T11:59:59.999999Z&until=2026-03-17T12:00:00.000001Z',
-    '/api/traces?limit=1000&offset=10000000',
-    '/api/traces?offset=-0',
+    '/api/traces?total=1&limit=1000&offset=10000000',
+    '/api/traces?total=1&offset=-0',
     '/api/costs/models',
   ])('GET %s at the edges of the ranges → 200', async (path) => {
     const r = await get(path);
@@ -136,7 +136,7 @@ describe('requests the HTTP parser refuses get the JSON error shape', () => {
   });
 
   it('a 100 KB URL → 431 too_large JSON', async () => {
-    const r = parseResponse(await raw(`GET /api/traces?model=${'m'.repeat(100 * 1024)} HTTP/1.1\r\nHost: localhost\r\n\r\n`));
+    const r = parseResponse(await raw(`GET /api/traces?total=1&model=${'m'.repeat(100 * 1024)} HTTP/1.1\r\nHost: localhost\r\n\r\n`));
     expect(r.status).toBe(431);
     expect(r.body.error.code).toBe('too_large');
     await expectHealthy();

@@ -127,8 +127,8 @@ describe('errors are JSON with a stable shape', () => {
     ['status=exploded', 'status'],
     ['from=not-a-time', 'from'],
     ['to=yesterday-ish', 'to'],
-  ])('GET /api/traces?%s → 400 naming %s', async (query, field) => {
-    const r = await get(`/api/traces?${query}`);
+  ])('GET /api/traces?total=1&%s → 400 naming %s', async (query, field) => {
+    const r = await get(`/api/traces?total=1&${query}`);
     expect(r.status).toBe(400);
     expect(r.type).toMatch(/^application\/json/);
     expectErrorShape(r.body, 'invalid');
@@ -137,7 +137,7 @@ describe('errors are JSON with a stable shape', () => {
   });
 
   it('limit and offset at their bounds are accepted', async () => {
-    const r = await get('/api/traces?limit=1000&offset=0');
+    const r = await get('/api/traces?total=1&limit=1000&offset=0');
     expect(r.status).toBe(200);
     expect(r.body.limit).toBe(1000);
     const d = await get('/api/traces');
@@ -243,7 +243,7 @@ describe('re-sent batches', () => {
     expect(again.llmCallCount).toBe(2);
     expect(again.totalUsage).toEqual(first.totalUsage);
     expect(again).toEqual(first);
-    const list = await get('/api/traces?service=dedup-svc');
+    const list = await get('/api/traces?total=1&service=dedup-svc');
     expect(list.body.total).toBe(1);
     expect(list.body.traces[0].spanCount).toBe(3);
   });
@@ -278,7 +278,7 @@ describe('unknown project', () => {
     const r = await get(`/api/traces/${TRACE}?projectId=some-other-project`);
     expect(r.status).toBe(404);
     expectErrorShape(r.body, 'not_found');
-    const list = await get('/api/traces?projectId=some-other-project');
+    const list = await get('/api/traces?total=1&projectId=some-other-project');
     expect(list.status).toBe(200);
     expect(list.body.total).toBe(0);
   });

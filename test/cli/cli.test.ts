@@ -70,7 +70,7 @@ beforeAll(async () => {
     for (const p of ['default', 'team-b']) {
       const spans = await get(`/api/traces/spans?limit=1000&projectId=${p}`);
       api[p] = {
-        traces: (await get(`/api/traces?limit=1000&projectId=${p}`)).total,
+        traces: (await get(`/api/traces?total=1&limit=1000&projectId=${p}`)).total,
         spans: spans.total,
         inputTokens: spans.spans.reduce((a: number, x: any) => a + (x.input_tokens ?? 0), 0),
         outputTokens: spans.spans.reduce((a: number, x: any) => a + (x.output_tokens ?? 0), 0),

@@ -167,7 +167,7 @@ describe('shutdown', () => {
 
     await restartAndExpect(dir, async (url) => {
       await expectAcked(url, acked);
-      const list = (await (await fetch(`${url}/api/traces?service=backlog&limit=1`)).json()) as any;
+      const list = (await (await fetch(`${url}/api/traces?total=1&service=backlog&limit=1`)).json()) as any;
       expect(list.total).toBe(backlog);
     });
   });

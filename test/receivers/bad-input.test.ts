@@ -711,7 +711,7 @@ describe('native ingest', () => {
     expect(json(r.buf)).toEqual({ accepted: 3, rejected: 0, duplicates: 0 });
     await remember(traceId, ['root', 'llm', 'reported']);
 
-    const list = (await (await fetch(`${server.httpUrl}/api/traces?sessionId=native-session`)).json()) as any;
+    const list = (await (await fetch(`${server.httpUrl}/api/traces?total=1&sessionId=native-session`)).json()) as any;
     expect(list.total).toBe(1);
     expect(list.traces[0].id).toBe(traceId);
     expect(list.traces[0].serviceName).toBe('native-svc');
@@ -760,7 +760,7 @@ describe('native ingest', () => {
     expect(s.toolName).toBe('search');
     expect(s.durationMs).toBe(250);
     expect(JSON.parse(s.input)).toEqual({ q: 'otlp' });
-    const list = (await (await fetch(`${server.httpUrl}/api/traces?sessionId=ls-session&status=error`)).json()) as any;
+    const list = (await (await fetch(`${server.httpUrl}/api/traces?total=1&sessionId=ls-session&status=error`)).json()) as any;
     expect(list.traces.map((x: any) => x.id)).toEqual([traceId]);
   });
 });

@@ -168,7 +168,7 @@ async function getJson(path: string): Promise<{ status: number; body: any }> {
 }
 
 async function listIds(query: string): Promise<{ ids: string[]; total: number; body: any }> {
-  const { status, body } = await getJson(`/api/traces?${query}`);
+  const { status, body } = await getJson(`/api/traces?total=1&${query}`);
   expect(status, JSON.stringify(body)).toBe(200);
   return { ids: body.traces.map((t: any) => t.id), total: body.total, body };
 }

@@ -45,7 +45,7 @@ function sustainedIngest(url: string, workers = 4) {
 async function expectAllAcked(url: string, acked: string[]): Promise<void> {
   const seen = new Map<string, number>();
   for (let offset = 0; ; offset += 1000) {
-    const page = (await (await fetch(`${url}/api/traces?limit=1000&offset=${offset}`)).json()) as any;
+    const page = (await (await fetch(`${url}/api/traces?total=1&limit=1000&offset=${offset}`)).json()) as any;
     for (const t of page.traces) seen.set(t.id, t.spanCount);
     if (page.traces.length < 1000) break;
   }

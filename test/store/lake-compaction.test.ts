@@ -20,7 +20,7 @@ const postEmpty = async (url: string) => {
 async function apiView(url: string, traceIds: string[]) {
   const out: Record<string, unknown> = {};
   for (const p of ['default', 'team-b']) {
-    out[`list/${p}`] = (await getJson(`${url}/api/traces?limit=1000&projectId=${p}`)).body;
+    out[`list/${p}`] = (await getJson(`${url}/api/traces?total=1&limit=1000&projectId=${p}`)).body;
     out[`spans/${p}`] = (await getJson(`${url}/api/traces/spans?limit=1000&projectId=${p}`)).body;
   }
   for (const id of traceIds) out[`detail/${id}`] = (await getJson(`${url}/api/traces/${id}`)).body;
@@ -107,7 +107,7 @@ describe('lake compaction', () => {
       await waitLoaded(s);
       expect((await sealAll(s)).sealed.traces).toBe(1);
       expect((await getJson(`${s.httpUrl}/api/traces/nt2?projectId=team-b`)).body.spanCount).toBe(1);
-      before['list/team-b'] = (await getJson(`${s.httpUrl}/api/traces?limit=1000&projectId=team-b`)).body;
+      before['list/team-b'] = (await getJson(`${s.httpUrl}/api/traces?total=1&limit=1000&projectId=team-b`)).body;
       before['spans/team-b'] = (await getJson(`${s.httpUrl}/api/traces/spans?limit=1000&projectId=team-b`)).body;
       expect((before['list/team-b'] as any).total).toBe(2);
     } finally {
@@ -143,7 +143,7 @@ describe('lake compaction', () => {
         const parts = (await getJson(`${s.httpUrl}/api/storage`)).body.partitions;
         expect(parts.map((p: any) => p.files)).toEqual(i < 8 ? [i + 1, i + 1] : [1, 1]);
       }
-      const list = (await getJson(`${s.httpUrl}/api/traces?limit=1000`)).body;
+      const list = (await getJson(`${s.httpUrl}/api/traces?total=1&limit=1000`)).body;
       expect(list.total).toBe(9);
     } finally {
       await s.dispose();
@@ -169,7 +169,7 @@ describe('lake retention', () => {
       expect((await postJson(`${s.httpUrl}/api/ingest`, native('default', 'old-hot', 's', old))).status).toBe(200);
       expect((await postJson(`${s.httpUrl}/v1/traces`, lateSpans(fresh, 1))).status).toBe(200);
       await waitLoaded(s);
-      const listBefore = (await getJson(`${s.httpUrl}/api/traces?limit=1000`)).body;
+      const listBefore = (await getJson(`${s.httpUrl}/api/traces?total=1&limit=1000`)).body;
       expect(listBefore.total).toBe(3);
       const freshBefore = (await getJson(`${s.httpUrl}/api/traces/${fresh}`)).body;
 
@@ -181,7 +181,7 @@ describe('lake retention', () => {
       );
       expect(dry.files).toBe(4);
       expect(dry.hot).toEqual({ spans: 1, traces: 1 });
-      expect((await getJson(`${s.httpUrl}/api/traces?limit=1000`)).body).toEqual(listBefore);
+      expect((await getJson(`${s.httpUrl}/api/traces?total=1&limit=1000`)).body).toEqual(listBefore);
       expect((await getJson(`${s.httpUrl}/api/storage`)).body.partitions).toHaveLength(6);
 
       const real = await postEmpty(`${s.httpUrl}/api/storage/retention`);
@@ -189,7 +189,7 @@ describe('lake retention', () => {
       expect(real.partitions).toEqual(dry.partitions);
       expect(real.hot).toEqual({ spans: 1, traces: 1 });
 
-      const list = (await getJson(`${s.httpUrl}/api/traces?limit=1000`)).body;
+      const list = (await getJson(`${s.httpUrl}/api/traces?total=1&limit=1000`)).body;
       expect(list.total).toBe(1);
       expect(list.traces.map((t: any) => t.id)).toEqual([fresh]);
       expect((await getJson(`${s.httpUrl}/api/traces/old-sealed`)).status).toBe(404);

@@ -211,7 +211,7 @@ async function expectBook(url: string, book: Map<string, TraceBook>, round: numb
 async function expectList(url: string, book: Map<string, TraceBook>, round: number, log: () => string = () => ''): Promise<void> {
   const seen = new Map<string, number>();
   for (let offset = 0; ; offset += 1000) {
-    const page = (await getJson(`${url}/api/traces?limit=1000&offset=${offset}`)).body;
+    const page = (await getJson(`${url}/api/traces?total=1&limit=1000&offset=${offset}`)).body;
     for (const t of page.traces) seen.set(t.id, t.spanCount);
     if (page.traces.length < 1000) break;
   }
@@ -367,7 +367,7 @@ describe('the lake read by an independent Parquet reader', () => {
       // What the API says.
       for (const projectId of ['default', ...Object.keys(native)]) {
         const q = `projectId=${encodeURIComponent(projectId)}`;
-        const list = (await getJson(`${s.httpUrl}/api/traces?limit=1000&${q}`)).body;
+        const list = (await getJson(`${s.httpUrl}/api/traces?total=1&limit=1000&${q}`)).body;
         const perTrace = new Map<string, number>();
         let sum = 0n;
         for (const t of list.traces) {

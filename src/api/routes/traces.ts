@@ -13,7 +13,8 @@ export function mountTraces(router: Router, conn: () => DuckDBConnection, db: Da
   router.get('/api/traces', async (ctx) => {
     const limit = qInt(ctx, 'limit', 50, 1, 1000);
     const offset = qInt(ctx, 'offset', 0, 0, 10_000_000);
-    const { traces, total } = await listTraces(conn(), {
+    const withTotal = ['1', 'true'].includes(qEnum(ctx, 'total', ['1', 'true', '0', 'false'] as const) ?? '0');
+    const { traces, total, hasMore } = await listTraces(conn(), {
       projectId: qs(ctx, 'projectId', 'project_id') ?? DEFAULT_PROJECT,
       framework: qs(ctx, 'framework'),
       status: qEnum(ctx, 'status', ['ok', 'error', 'cancelled', 'unset'] as const),
@@ -24,8 +25,10 @@ export function mountTraces(router: Router, conn: () => DuckDBConnection, db: Da
       toUs: qTimeUs(ctx, 'to', 'until', 'end'),
       limit,
       offset,
+      withTotal,
     });
-    ctx.body = { traces, total, limit, offset };
+    // `total` counts every match, so it is computed only when asked for (?total=1).
+    ctx.body = { traces, limit, offset, hasMore, ...(withTotal ? { total } : {}) };
   });
 
   // Registered before /api/traces/:traceId, which would otherwise take "spans" for a trace id.

@@ -83,6 +83,11 @@ export class Database {
     let writer: DuckDBConnection | undefined;
     try {
       writer = await instance.connect();
+      // Lake files are immutable, so their footers can be cached: without it every trace lookup
+      // re-parses the metadata of every file it may touch (bench/lake-read.ts). A setting of the
+      // parquet extension, so it is set once the extension is loaded rather than at create.
+      await writer.run('LOAD parquet');
+      await writer.run('SET GLOBAL parquet_metadata_cache = true');
       const version = await migrate(writer);
       const reader = await instance.connect();
       return new Database(instance, writer, reader, file, version);

@@ -27,7 +27,8 @@ export const MERGED_TRACES = `
   FROM parts GROUP BY project_id, trace_id`;
 
 /**
- * The one query surface: `all_spans` and `all_traces` cover hot rows and
+ * The one query surface: `all_spans` and `all_traces` (and `all_trace_parts`,
+ * the unmerged summaries `all_traces` is built from) cover hot rows and
  * the lake together, so callers never know where a row lives. Recreated in
  * the transaction that changes the file set, so a reader sees the hot rows
  * or the files that replaced them, never both or neither.
@@ -39,6 +40,12 @@ export async function defineRelations(conn: DuckDBConnection, spanFiles: readonl
     : `SELECT ${spanCols} FROM spans UNION ALL SELECT ${spanCols} FROM ${lakeScan(spanFiles)}`;
   await conn.run(`CREATE OR REPLACE VIEW all_spans AS ${spans}`);
   const traceCols = cols(TRACE_COLUMNS);
+  // The partial summaries themselves, each with the date it is filed under (the lake's partition
+  // column; for hot rows the date their first span started), for searches that merge a date window.
+  const hotParts = `SELECT ${traceCols}, strftime(started_at, '%Y-%m-%d') AS date FROM traces`;
+  await conn.run(`CREATE OR REPLACE VIEW all_trace_parts AS ${traceFiles.length === 0
+    ? hotParts
+    : `${hotParts} UNION ALL SELECT ${traceCols}, date FROM ${lakeScan(traceFiles)}`}`);
   const traces = traceFiles.length === 0
     ? `SELECT ${traceCols} FROM traces`
     : `WITH parts AS (SELECT ${traceCols} FROM traces UNION ALL SELECT ${traceCols} FROM ${lakeScan(traceFiles)}) ${MERGED_TRACES}`;

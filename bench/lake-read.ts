@@ -1,0 +1,199 @@
+/**
+ * The lake at scale: BENCH_LAKE_READ_SPANS (default 10M) spans generated
+ * straight into the hot tables a million at a time (one date partition per
+ * million) and sealed through the real seal path (auto-compaction
+ * included), then real WAL loads, trace detail and trace list measured
+ * through the same functions the API calls. Figures are printed beside the
+ * floors measured in the same run (the same load into an empty store, the
+ * same lookups at 0.1M spans).
+ *
+ *   npx tsx bench/lake-read.ts             (BENCH_LAKE_READ_SPANS=10000000)
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { Store } from '../src/store/index.js';
+import { getTrace, listTraces } from '../src/analysis/traces.js';
+
+const TOTAL = Number(process.env.BENCH_LAKE_READ_SPANS ?? 10_000_000);
+const CHUNK = 1_000_000;
+const SPANS_PER_TRACE = 10;
+const SEGMENT = 10_000;
+const DAY_US = 86_400_000_000;
+const BASE_US = 1_760_000_000_000_000; // 2025-10-09: generated history starts here, one day per million spans
+const WORDS = 'the a to of and in is for on with that this be you it are as can your tool call result user agent model error retry order ticket refund search docs weather price'.split(' ');
+
+function prose(n: number): string {
+  let s = '';
+  while (s.length < n) s += WORDS[Math.floor(Math.random() * WORDS.length)] + ' ';
+  return s;
+}
+
+/** Generates `CHUNK` spans of day `day` into the hot tables, as the loader would have stored them. */
+async function generateChunk(store: Store, day: number): Promise<void> {
+  const traces = CHUNK / SPANS_PER_TRACE;
+  const t0 = BASE_US + day * DAY_US;
+  await store.db.writer.run(`
+    INSERT INTO spans SELECT
+      'default' AS project_id,
+      lpad(printf('%x', ${day} * ${traces} + (i // ${SPANS_PER_TRACE})), 32, '0') AS trace_id,
+      lpad(printf('%x', ${day} * ${CHUNK} + i), 16, '0') AS span_id,
+      CASE WHEN i % ${SPANS_PER_TRACE} = 0 THEN NULL ELSE lpad(printf('%x', ${day} * ${CHUNK} + i - i % ${SPANS_PER_TRACE}), 16, '0') END,
+      make_timestamp(${t0} + (i // ${SPANS_PER_TRACE}) * 800000 + (i % ${SPANS_PER_TRACE}) * 1000) AS started_at,
+      make_timestamp(${t0} + (i // ${SPANS_PER_TRACE}) * 800000 + (i % ${SPANS_PER_TRACE}) * 1000 + 500000) AS ended_at,
+      500, CASE WHEN i % ${SPANS_PER_TRACE} = 0 THEN 'agent run' ELSE 'chat gpt-4o' END, 'client',
+      CASE WHEN i % ${SPANS_PER_TRACE} = 0 THEN 'agent' WHEN i % 3 = 0 THEN 'tool_call' ELSE 'llm_call' END,
+      CASE WHEN i % 97 = 0 THEN 'error' ELSE 'ok' END, NULL, NULL,
+      'bench', 'bench', 'custom', 's' || ((i // ${SPANS_PER_TRACE}) % 5000), NULL, 'agent',
+      'openai', 'chat', 'gpt-4o', 'gpt-4o-2024-08-06', 1000, 200, NULL, NULL, NULL, 0.0045, 'computed', 'stop',
+      NULL, NULL, NULL, NULL, NULL, NULL,
+      p.input, p.output, '{"gen_ai.request.temperature":0.2}', '{"service.name":"bench"}', '[]', '[]'
+    FROM range(${CHUNK}) r(i) JOIN bench_prose p ON p.k = (i * 7919) % 1000`);
+  await store.db.writer.run(`
+    INSERT INTO traces SELECT project_id, trace_id, min(started_at), max(ended_at),
+      any_value(span_id) FILTER (WHERE parent_span_id IS NULL), any_value(name) FILTER (WHERE parent_span_id IS NULL),
+      arg_min(name, started_at), CASE WHEN bool_or(status = 'error') THEN 'error' ELSE 'ok' END,
+      'bench', 'custom', any_value(session_id), NULL, 'agent', count(*), count(*) FILTER (WHERE status = 'error'),
+      count(*) FILTER (WHERE type = 'llm_call'), count(*) FILTER (WHERE type = 'tool_call'),
+      sum(input_tokens), sum(output_tokens), sum(cost_usd), ['gpt-4o-2024-08-06'], now() - INTERVAL 1 HOUR
+    FROM spans GROUP BY project_id, trace_id`);
+}
+
+let clockUs = Date.now() * 1000;
+function segment(n: number): Buffer {
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    clockUs += 10;
+    const trace = `f${Math.floor(clockUs / 100).toString(16).padStart(31, '0')}`;
+    lines.push(JSON.stringify({
+      project_id: 'default', trace_id: trace, span_id: clockUs.toString(16).padStart(16, '0'), parent_span_id: null,
+      started_us: clockUs, ended_us: clockUs + 500_000, duration_ms: 500, name: 'chat gpt-4o', span_kind: 'client', type: 'llm_call',
+      status: 'ok', status_message: null, error_type: null, service_name: 'bench', scope_name: 'bench', framework: 'custom',
+      session_id: `s${trace.slice(-4)}`, user_id: null, agent_name: 'agent', provider: 'openai', operation: 'chat',
+      request_model: 'gpt-4o', response_model: 'gpt-4o-2024-08-06', input_tokens: 1000, output_tokens: 200,
+      cache_read_tokens: null, cache_write_tokens: null, reasoning_tokens: null, cost_usd: 0.0045, cost_source: 'computed',
+      finish_reason: 'stop', tool_name: null, tool_call_id: null, server_name: null, mcp_method: null, mcp_session_id: null,
+      mcp_resource_uri: null, input: JSON.stringify([{ role: 'user', content: prose(900) }]), output: JSON.stringify([{ role: 'assistant', content: prose(900) }]),
+      attributes: { 'gen_ai.request.temperature': 0.2 }, resource: { 'service.name': 'bench' }, events: [], links: [],
+    }));
+  }
+  return Buffer.from(lines.join('\n') + '\n');
+}
+
+/** CPU per row of loading one real 10k-span WAL segment (three runs, averaged). */
+async function loadCost(store: Store): Promise<number> {
+  let cpuTotal = 0;
+  for (let r = 0; r < 3; r++) {
+    await store.wal.append(segment(SEGMENT), SEGMENT);
+    const cpu0 = process.cpuUsage();
+    await store.wal.sealNow();
+    await store.loader.drain();
+    const cpu = process.cpuUsage(cpu0);
+    cpuTotal += (cpu.user + cpu.system) / SEGMENT;
+  }
+  return cpuTotal / 3;
+}
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+
+/** p50/p95 of trace detail (random stored traces) and of the first page of the trace list. */
+async function readLatency(store: Store, randomTrace: () => number): Promise<string> {
+  const detail: number[] = [];
+  const list: number[] = [];
+  const filtered: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const n = randomTrace();
+    const id = n.toString(16).padStart(32, '0');
+    let t = performance.now();
+    const trace = await store.db.withSnapshot((c) => getTrace(c, 'default', id));
+    if (i >= 10) detail.push(performance.now() - t);
+    if (!trace || trace.spans.length !== SPANS_PER_TRACE) throw new Error(`trace ${id}: expected ${SPANS_PER_TRACE} spans, got ${trace?.spans.length}`);
+    t = performance.now();
+    await store.db.withSnapshot((c) => listTraces(c, { projectId: 'default', limit: 50, offset: 0 }));
+    if (i >= 10) list.push(performance.now() - t);
+    t = performance.now();
+    await store.db.withSnapshot((c) => listTraces(c, { projectId: 'default', status: 'error', limit: 50, offset: 0 }));
+    if (i >= 10) filtered.push(performance.now() - t);
+  }
+  const f = (xs: number[]) => `p50 ${pct(xs, 0.5).toFixed(1)} p95 ${pct(xs, 0.95).toFixed(1)} ms`;
+  return `trace detail ${f(detail)} · list ${f(list)} · list status=error ${f(filtered)}`;
+}
+
+async function main(): Promise<void> {
+  // BENCH_KEEP_DIR=1 leaves the data dir in place for a look afterwards.
+  const dir = await mkdtemp(path.join(tmpdir(), 'lookspan-bench-lake-read-'));
+  const store = await Store.open({
+    dataDir: dir, duckdbMemoryLimit: process.env.BENCH_DUCKDB_MEMORY ?? '', duckdbThreads: 0, replica: 'bench',
+    sealIdleSeconds: 3600, sealIntervalSeconds: 3600, commitDelayMs: 0, segmentMaxBytes: 1 << 30, segmentMaxAgeMs: 3_600_000,
+  }, pino({ level: 'warn' }));
+  let peakRss = 0;
+  const rssTimer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 200);
+  try {
+    await store.waitReplayed();
+    await store.db.writer.run('CREATE TEMP TABLE bench_prose (k INTEGER, input VARCHAR, output VARCHAR)');
+    for (let k = 0; k < 1000; k++) {
+      await store.db.writer.run('INSERT INTO bench_prose VALUES ($1, $2, $3)', [
+        k, JSON.stringify([{ role: 'user', content: prose(900) }]), JSON.stringify([{ role: 'assistant', content: prose(900) }]),
+      ]);
+    }
+    const floor = await loadCost(store);
+    await store.sealAll();
+    console.log(`floor: load into an empty store          CPU ${floor.toFixed(0)} µs/row`);
+    const checkpoints = [100_000, 1_000_000, TOTAL].filter((n, i, a) => n <= TOTAL && a.indexOf(n) === i);
+    let stored = 0;
+    let day = 0;
+    let sealMs = 0;
+    let seals = 0;
+    // Trace numbers generated so far, per day: [first, count).
+    const ranges: Array<[number, number]> = [];
+    for (const target of checkpoints) {
+      while (stored < target) {
+        if (target - stored < CHUNK) {
+          // A partial chunk (the 0.1M checkpoint): generate a full day and keep the first rows only.
+          await generateChunk(store, day);
+          await store.db.writer.run(`DELETE FROM spans WHERE span_id >= lpad(printf('%x', ${day * CHUNK + target - stored}), 16, '0')`);
+          await store.db.writer.run(`DELETE FROM traces WHERE trace_id NOT IN (SELECT trace_id FROM spans)`);
+          ranges.push([day * (CHUNK / SPANS_PER_TRACE), (target - stored) / SPANS_PER_TRACE]);
+          stored = target;
+        } else {
+          await generateChunk(store, day);
+          ranges.push([day * (CHUNK / SPANS_PER_TRACE), CHUNK / SPANS_PER_TRACE]);
+          stored += CHUNK;
+        }
+        const t0 = performance.now();
+        await store.sealAll();
+        sealMs += performance.now() - t0;
+        seals++;
+        day++;
+      }
+      const cost = await loadCost(store);
+      await store.sealAll();
+      const stats = await store.db.withSnapshot((c) => store.lake.stats(c));
+      const spanParts = stats.partitions.filter((p) => p.kind === 'spans');
+      const bytes = spanParts.reduce((a, p) => a + p.bytes, 0);
+      const rows = spanParts.reduce((a, p) => a + p.rows, 0);
+      const files = stats.partitions.reduce((a, p) => a + p.files, 0);
+      const randomTrace = () => {
+        const [first, count] = ranges[Math.floor(Math.random() * ranges.length)];
+        return first + Math.floor(Math.random() * count);
+      };
+      console.log(`${(stored / 1e6).toFixed(1).padStart(5)}M spans  load CPU ${cost.toFixed(0)} µs/row (${((cost / floor - 1) * 100).toFixed(0)} % vs floor)  ` +
+        `${files} files, ${(bytes / rows).toFixed(0)} bytes/span (1,000 distinct payloads; bench/lake.ts measures the realistic mix)  seal avg ${(sealMs / seals / 1000).toFixed(1)} s per 1M  RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+      console.log(`        ${await readLatency(store, randomTrace)}`);
+    }
+    const t0 = performance.now();
+    const c = await store.compact();
+    console.log(`compaction of the whole lake: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${c.partitions} partitions; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+  } finally {
+    clearInterval(rssTimer);
+    await store.close(Date.now() + 30_000);
+    if (process.env.BENCH_KEEP_DIR) console.log(`data dir kept: ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
