@@ -17,6 +17,8 @@ import { startTestServer, tempDir, waitFor, waitLoaded } from '../helpers/server
 import { hexId, otlpJsonTrace, postJson } from '../helpers/otlp-json.js';
 import { getJson, walkParquet } from '../helpers/lake.js';
 import { startLocalS3, type LocalS3 } from '../helpers/s3.js';
+import { S3Bucket } from '../../src/store/lake/mirror-s3.js';
+import { randomBytes } from 'node:crypto';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -171,6 +173,27 @@ describe('storage.mirror configuration', () => {
 });
 
 describe('the object-storage mirror (s3rver on 127.0.0.1)', () => {
+  it('uploads a file larger than a part as a multipart upload, byte for byte', async () => {
+    const s3 = await startLocalS3();
+    const dir = await tempDir('lookspan-mirror-');
+    dirs.push(dir);
+    const bucket = new S3Bucket({ bucket: s3.bucket, prefix: PREFIX, endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true }, 1024 * 1024);
+    try {
+      const file = path.join(dir, 'big.parquet');
+      const body = randomBytes(2.5 * 1024 * 1024);
+      await writeFile(file, body);
+      const key = bucket.key('spans/project_id=default/date=2026-06-02/r-000000001-0.parquet');
+      expect(key).toBe(`${PREFIX}/spans/project_id=default/date=2026-06-02/r-000000001-0.parquet`);
+      expect((await bucket.put(key, file, new AbortController().signal)).bytes).toBe(body.length);
+      expect(Buffer.from(await s3.get(key)).equals(body)).toBe(true);
+      await bucket.delete(key, new AbortController().signal);
+      expect(await s3.list(`${PREFIX}/`)).toEqual([]);
+    } finally {
+      bucket.close();
+      await s3.stop();
+    }
+  });
+
   it('uploads every sealed file under the lake key layout; the objects, read with DuckDB alone, give the API numbers', async () => {
     const s3 = await startLocalS3();
     const dataDir = await tempDir('lookspan-mirror-');
