@@ -116,6 +116,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     loader: () => store.loader.stats,
     spanLimits: () => pipeline.counters.spanLimits.byLimit,
     storedSpans: () => storedSpans.get(),
+    diskFaults: () => store.faultStates(),
   });
 
   const httpMetrics = new HttpMetrics(metrics.http);

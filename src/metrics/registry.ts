@@ -44,7 +44,12 @@ export interface RuntimeSources {
   spanLimits(): ReadonlyMap<string, number>;
   /** Span rows in the store (may be cached); null when unknown (store closed). */
   storedSpans(): Promise<number | null>;
+  /** Each writing stage's disk-fault state (src/store/disk-fault.ts); absent: none reported. */
+  diskFaults?(): ReadonlyArray<{ stage: string; current: unknown; failuresTotal: number }>;
 }
+
+/** The `stage` label values of the disk-fault metrics (src/store/disk-fault.ts FAULT_STAGES). */
+export const DISK_FAULT_STAGES = ['wal', 'load', 'seal'] as const;
 
 /** Ingest counters by receiver, fed by the pipeline (src/pipeline/counters.ts). */
 export interface IngestMetrics {
@@ -150,6 +155,17 @@ export class LookspanMetrics {
       collect() { this.set(self.sources?.loader().quarantineFiles ?? 0); } });
     new Counter({ name: 'lookspan_spans_loaded_total', help: 'Span rows the loader inserted into DuckDB from sealed WAL segments.', registers,
       collect() { this.reset(); mirror(this, null, self.sources?.loader().insertedSpans ?? 0); } });
+    new Gauge({ name: 'lookspan_store_disk_fault', help: 'Whether the disk refuses the writes of a stage now (1) or not (0): wal (ingest refused with 503/UNAVAILABLE), load, seal.', labelNames: ['stage'], registers,
+      collect() {
+        const by = new Map((self.sources?.diskFaults?.() ?? []).map((f) => [f.stage, f.current !== null ? 1 : 0]));
+        for (const stage of DISK_FAULT_STAGES) this.set({ stage }, by.get(stage) ?? 0);
+      } });
+    new Counter({ name: 'lookspan_store_disk_write_failures_total', help: 'Write attempts the disk refused (full, size limit, read-only, permission, I/O error), retries and probes included, by stage.', labelNames: ['stage'], registers,
+      collect() {
+        this.reset();
+        const by = new Map((self.sources?.diskFaults?.() ?? []).map((f) => [f.stage, f.failuresTotal]));
+        for (const stage of DISK_FAULT_STAGES) mirror(this, { stage }, by.get(stage) ?? 0);
+      } });
     this.storeLoadDuration = new Histogram({ name: 'lookspan_store_load_duration_seconds', help: 'Duration of one successful load of WAL segments into DuckDB (one transaction).', buckets: LOAD_BUCKETS, registers });
     new Gauge({ name: 'lookspan_store_spans', help: 'Span rows in the DuckDB store (counted at most every few seconds).', registers,
       async collect() {

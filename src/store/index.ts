@@ -13,6 +13,8 @@ import { retentionConfigured, type RetentionResult } from './lake/retention.js';
 import { HOT_LOW_WATER } from './lake/seal.js';
 import { recoverWal } from './wal/recover.js';
 import { WalWriter } from './wal/writer.js';
+import { FaultState, faultOperation, isDiskFault, type DiskFault } from './disk-fault.js';
+import { unavailable } from '../errors.js';
 
 export { Database, DataDirLockedError } from './duckdb/database.js';
 
@@ -54,6 +56,8 @@ export interface WalLag {
  * file lock first, so a second process fails before touching the WAL.
  */
 const RETENTION_EVERY_MS = 3_600_000;
+/** A seal refused by the disk is retried by the periodic timer no sooner than this backoff allows. */
+const SEAL_FAULT_BACKOFF = { firstDelayMs: 5000, maxDelayMs: 60_000 };
 
 /** `GET /api/storage`: the lake and its mirror. */
 export type StorageStats = LakeStats & { mirror: MirrorStatus };
@@ -61,6 +65,8 @@ export type StorageStats = LakeStats & { mirror: MirrorStatus };
 export class Store {
   private replayDone = false;
   private lastRetentionAt = 0;
+  /** Set while seals fail because the disk refuses the Parquet writes; the rows stay hot. */
+  readonly sealFaults = new FaultState('seal', SEAL_FAULT_BACKOFF);
   private constructor(
     readonly db: Database,
     readonly wal: WalWriter,
@@ -74,7 +80,7 @@ export class Store {
     replay.then(() => { this.replayDone = true; }, () => {});
     this.sealTimer = setInterval(() => {
       if (!this.replayDone || this.closing) return;
-      this.sealIdle().catch((err) => this.log.error({ err }, 'sealing idle traces failed; will retry'));
+      if (this.sealFaults.retryDue()) this.sealIdle().catch((err) => this.log.error({ err }, 'sealing idle traces failed; will retry'));
       // Retention, when configured, at most once an hour (the first check soon after start).
       if (retentionConfigured(this.lake.retentionPolicy) && Date.now() - this.lastRetentionAt >= RETENTION_EVERY_MS) {
         this.lastRetentionAt = Date.now();
@@ -118,6 +124,7 @@ export class Store {
           loader.enqueue(seg);
           store?.noteSegment(seg.spans);
         },
+        log,
       });
       // All at once, so the replay's first batch holds as many segments as the batch bounds allow.
       loader.enqueueAll(recovery.pending);
@@ -149,14 +156,15 @@ export class Store {
 
   lag(): WalLag {
     const q = this.loader.stats;
-    const open = this.wal.openStats;
-    const oldest = [q.oldestFirstWriteAt, open && open.bytes > 0 ? open.firstWriteAt : null]
+    // The open segment, and any a disk fault left unsealed: durable, not yet the loader's.
+    const open = this.wal.unhanded;
+    const oldest = [q.oldestFirstWriteAt, open.oldestFirstWriteAt]
       .filter((x): x is number => x !== null)
       .reduce((m, x) => Math.min(m, x), Infinity);
     return {
-      bytes: q.queuedBytes + (open?.bytes ?? 0),
-      spans: q.queuedSpans + (open?.spans ?? 0),
-      segments: q.queuedSegments + (open && open.bytes > 0 ? 1 : 0),
+      bytes: q.queuedBytes + open.bytes,
+      spans: q.queuedSpans + open.spans,
+      segments: q.queuedSegments + open.segments,
       oldestAgeSeconds: oldest === Infinity ? 0 : Math.max(0, (Date.now() - oldest) / 1000),
     };
   }
@@ -205,7 +213,33 @@ export class Store {
 
   /** Seals the hot traces the bounds pick: idle for `storage.sealIdleSeconds`, started before `storage.hotMaxAgeSeconds`, the oldest past `storage.hotMaxRows` (the periodic seal). */
   sealIdle(): Promise<SealResult | null> {
-    return this.lakeChanged(this.loader.exclusive(() => this.lake.seal(this.db.writer, false)));
+    return this.lakeChanged(this.sealWatched(false));
+  }
+
+  /** Disk faults in effect, the WAL's first (it refuses ingest), then the loader's and the seal's. */
+  diskFaults(): DiskFault[] {
+    return this.faultStates().map((f) => f.current).filter((f): f is DiskFault => f !== null);
+  }
+
+  /** Every stage's fault state (for /metrics). */
+  faultStates(): FaultState[] {
+    return [this.wal.faults, this.loader.faults, this.sealFaults];
+  }
+
+  /** Runs a seal on the writer connection, keeping the seal's fault state: a disk fault becomes `unavailable`. */
+  private async sealWatched(all: boolean): Promise<SealResult | null> {
+    try {
+      const r = await this.loader.exclusive(() => this.lake.seal(this.db.writer, all));
+      const ended = this.sealFaults.clear();
+      if (ended) this.log.info({ code: ended.code, since: new Date(ended.since).toISOString(), failures: ended.failures }, 'sealing into the lake works again');
+      return r;
+    } catch (err) {
+      if (!isDiskFault(err)) throw err;
+      const first = this.sealFaults.current === null;
+      const fault = this.sealFaults.fail(faultOperation(err, 'write'), err);
+      if (first) this.log.error({ err, code: fault.code }, 'sealing into the lake failed: the disk refused the write; the rows stay hot and the seal is retried');
+      throw unavailable(`sealing into the lake failed (${fault.code}): ${fault.message} (the rows stay in DuckDB)`, Math.max(1, Math.ceil(this.sealFaults.retryInMs() / 1000)));
+    }
   }
 
   /** After a seal, compaction or retention has run (committed or not), the mirror looks for new files and retired ones; it never delays the caller. */
@@ -227,9 +261,14 @@ export class Store {
    * (`POST /api/storage/seal`; operators use it before a backup).
    */
   async sealAll(): Promise<SealResult | null> {
-    await this.wal.sealNow();
-    await this.loader.drain();
-    return this.lakeChanged(this.loader.exclusive(() => this.lake.seal(this.db.writer, true)));
+    try {
+      await this.wal.sealNow();
+    } catch (err) {
+      // The WAL's fault state has it; what is durable stays in the WAL.
+      throw unavailable(`sealing the write-ahead log failed: ${(err as Error).message}`, Math.max(1, Math.ceil(this.wal.faults.retryInMs() / 1000)));
+    }
+    await this.loader.loadQueued();
+    return this.lakeChanged(this.sealWatched(true));
   }
 
   /** Rewrites every partition with two or more of this replica's files as one (`POST /api/storage/compact`). */

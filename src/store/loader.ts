@@ -7,6 +7,8 @@ import { insertStaged, STAGE_SQL } from './load-sql.js';
 import { segmentLines, stageCarefully } from './careful-stage.js';
 import { Quarantine, type QuarantinedLine } from './quarantine.js';
 import type { Lake } from './lake/index.js';
+import { FaultState, faultOperation, isDiskFault } from './disk-fault.js';
+import { unavailable } from '../errors.js';
 import { fsyncDir } from './wal/fsync-dir.js';
 import type { SealedSegment } from './wal/writer.js';
 
@@ -16,6 +18,8 @@ const MAX_BATCH_SEGMENTS = 64;
 /** Attempts on a lone segment before it is set aside whole so later segments can load (a last resort: lines are set aside one by one first). */
 const MAX_SEGMENT_ATTEMPTS = 3;
 const RETRY_DELAY_MS = 1000;
+/** A load refused by the disk is retried after 1 s, 2 s, 4 s, … up to 16 s (or at once by `loadQueued`). */
+const DISK_FAULT_BACKOFF = { firstDelayMs: 1000, maxDelayMs: 16_000 };
 
 /** What a quarantine replay did. */
 export interface QuarantineReplay {
@@ -72,6 +76,9 @@ export class SegmentLoader {
   private heldLoads: number[] | null = [];
   private loadObserver: ((seconds: number) => void) | null = null;
 
+  /** Set while loads fail because the disk refuses DuckDB's writes; the segments stay queued and on disk. */
+  readonly faults = new FaultState('load', DISK_FAULT_BACKOFF);
+
   /** Serializes every use of the writer connection (segment loads and quarantine replays). */
   private writing: Promise<unknown> = Promise.resolve();
 
@@ -115,6 +122,27 @@ export class SegmentLoader {
     }
   }
 
+  /**
+   * Loads everything queued now (`POST /api/storage/seal`): a disk-fault
+   * backoff is cut short for one more attempt, and if that attempt fails
+   * with a disk fault too the call rejects with `unavailable` instead of
+   * waiting for the disk.
+   */
+  async loadQueued(): Promise<void> {
+    const failuresBefore = this.faults.failuresTotal;
+    while (this.queue.length > 0 && !this.stopped) {
+      const fault = this.faults.current;
+      if (fault && this.faults.failuresTotal > failuresBefore) {
+        throw unavailable(`loading the write-ahead log into DuckDB failed (${fault.code}): ${fault.message} (nothing acknowledged is lost: the segments stay in the WAL)`,
+          Math.max(1, Math.ceil(this.faults.retryInMs() / 1000)));
+      }
+      if (fault) this.retryAt = 0;
+      this.kick();
+      if (this.running) await this.running;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   /** Stops after the segment in progress; what is left is replayed at the next start. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -144,6 +172,8 @@ export class SegmentLoader {
         this.stats.lastLoadMs = performance.now() - t0;
         this.loaded(this.stats.lastLoadMs / 1000);
         this.stats.lastError = null;
+        const ended = this.faults.clear();
+        if (ended) this.log.info({ code: ended.code, since: new Date(ended.since).toISOString(), failures: ended.failures }, 'loading WAL segments works again');
         for (const seg of batch) {
           await unlink(seg.path).catch((err) => this.log.warn({ err, path: seg.path }, 'could not delete loaded WAL segment'));
         }
@@ -151,8 +181,16 @@ export class SegmentLoader {
         await fsyncDir(path.dirname(batch[0].path)).catch((err) => this.log.warn({ err }, 'could not fsync the WAL directory'));
       } catch (err) {
         // The segments stay queued and on disk; nothing is lost, ingest goes on into the WAL.
-        this.failures++;
         this.stats.lastError = (err as Error).message;
+        if (isDiskFault(err)) {
+          // Not the segment's fault: no isolating, no setting aside, a longer wait each time.
+          const first = this.faults.current === null;
+          const fault = this.faults.fail(faultOperation(err, 'write'), err);
+          if (first) this.log.error({ err, code: fault.code, segments: batch.map((b) => b.path) }, 'loading WAL segments failed: the disk refused the write; retrying with backoff');
+          this.scheduleRetry(this.faults.retryInMs());
+          return;
+        }
+        this.failures++;
         this.log.error({ err, segments: batch.map((b) => b.path) }, 'loading WAL segments failed; will retry');
         // Only a deterministic data error is a bad segment; I/O or memory errors are retried forever.
         const dataError = /Invalid Input Error|Conversion Error|JSON/i.test((err as Error).message);
@@ -160,12 +198,17 @@ export class SegmentLoader {
           await this.setAsideWhole(batch[0], err as Error);
           continue;
         }
-        this.retryAt = Date.now() + RETRY_DELAY_MS;
-        this.retryTimer = setTimeout(() => this.kick(), RETRY_DELAY_MS);
-        this.retryTimer.unref();
+        this.scheduleRetry(RETRY_DELAY_MS);
         return;
       }
     }
+  }
+
+  private scheduleRetry(delayMs: number): void {
+    this.retryAt = Date.now() + delayMs;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.kick(), delayMs);
+    this.retryTimer.unref();
   }
 
   /**
@@ -210,6 +253,8 @@ export class SegmentLoader {
     try {
       return await this.loadOnce(batch, false);
     } catch (err) {
+      // A full or read-only disk fails the careful stage the same way, and must never set lines aside.
+      if (isDiskFault(err)) throw err;
       this.log.warn({ err, segments: batch.map((s) => s.path) }, 'loading WAL segments in one statement failed; staging them line by line');
       return this.loadOnce(batch, true);
     }

@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Store } from '../../store/index.js';
 import type { Pipeline } from '../../pipeline/ingest.js';
 import { VERSION } from '../../version.js';
+import { describeFault } from '../../store/disk-fault.js';
 
 export interface HealthDeps {
   store: Store;
@@ -19,7 +20,9 @@ export function mountHealth(router: Router, deps: HealthDeps): void {
     const failure = store.wal.broken;
     const loader = store.loader.stats;
     const state = deps.shuttingDown() ? 'shutting_down' : failure ? 'failed' : !store.replayed ? 'replaying' : 'open';
-    const degraded = loader.lastError !== null || loader.quarantinedSpans > 0;
+    // A WAL fault refuses ingest (state `failed`, readiness 503); a load or seal fault only delays queries and the lake.
+    const faults = store.diskFaults();
+    const degraded = loader.lastError !== null || loader.quarantinedSpans > 0 || faults.length > 0;
     const status = state === 'open' ? (degraded ? 'degraded' : 'ok') : state === 'failed' ? 'error' : state;
     return {
       status,
@@ -29,7 +32,9 @@ export function mountHealth(router: Router, deps: HealthDeps): void {
         state,
         engine: 'duckdb',
         schemaVersion: store.db.schemaVersion,
-        error: failure?.message ?? loader.lastError ?? (loader.quarantinedSpans > 0 ? `${loader.quarantinedSpans} WAL line(s) quarantined` : null),
+        error: failure?.message ?? loader.lastError ?? faults[0]?.message ?? (loader.quarantinedSpans > 0 ? `${loader.quarantinedSpans} WAL line(s) quarantined` : null),
+        // Writes the disk refuses now (full, over a size limit, read-only, permission denied): which stage, the errno, since when.
+        diskFaults: faults.map(describeFault),
         wal: { lag: store.lag(), queuedSpans: pipeline.queuedSpans },
         loader: {
           loadedSegments: loader.loadedSegments,

@@ -120,6 +120,8 @@ export async function sealHot(conn: DuckDBConnection, lake: LakePaths, replica: 
     await conn.run('ROLLBACK').catch(() => {});
     // Files no committed record names are invisible; remove them now (start-up would too).
     for (const f of moved) await rm(f, { force: true }).catch(() => {});
+    // Partly written files would keep a full disk full until the next seal.
+    if (tmp) await rm(tmp, { recursive: true, force: true }).catch(() => {});
     throw err;
   }
   // After the commit the files are the store's: nothing below may remove them.
