@@ -154,6 +154,8 @@ async function scenario(d: DiskFill): Promise<void> {
   grpcClient.close();
   expect(err?.code).toBe(grpc.status.UNAVAILABLE);
   expect(err?.details).toContain(d.code);
+  // The retry hint: a google.rpc.Status with RetryInfo, as for RESOURCE_EXHAUSTED.
+  expect(err?.metadata.get('grpc-status-details-bin')).toHaveLength(1);
 
   // Health says why: the WAL refuses writes, and the load of what it already holds fails too.
   const h = await waitFor(async () => {
