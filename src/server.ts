@@ -117,6 +117,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     spanLimits: () => pipeline.counters.spanLimits.byLimit,
     storedSpans: () => storedSpans.get(),
     diskFaults: () => store.faultStates(),
+    lakeMirror: () => store.mirrorCounters(),
   });
 
   const httpMetrics = new HttpMetrics(metrics.http);

@@ -46,6 +46,18 @@ export interface RuntimeSources {
   storedSpans(): Promise<number | null>;
   /** Each writing stage's disk-fault state (src/store/disk-fault.ts); absent: none reported. */
   diskFaults?(): ReadonlyArray<{ stage: string; current: unknown; failuresTotal: number }>;
+  /** The lake's object-storage mirror (src/store/lake/mirror.ts); null or absent: off. */
+  lakeMirror?(): MirrorCounters | null;
+}
+
+/** What the mirror metrics read (src/store/lake/mirror.ts `counters`). */
+export interface MirrorCounters {
+  pendingFiles: number;
+  failing: number;
+  uploadedFiles: number;
+  uploadedBytes: number;
+  deletedObjects: number;
+  failures: number;
 }
 
 /** The `stage` label values of the disk-fault metrics (src/store/disk-fault.ts FAULT_STAGES). */
@@ -166,6 +178,20 @@ export class LookspanMetrics {
         const by = new Map((self.sources?.diskFaults?.() ?? []).map((f) => [f.stage, f.failuresTotal]));
         for (const stage of DISK_FAULT_STAGES) mirror(this, { stage }, by.get(stage) ?? 0);
       } });
+    // The lake's object-storage mirror: 0 while it is off.
+    const lm = () => self.sources?.lakeMirror?.() ?? null;
+    new Gauge({ name: 'lookspan_lake_mirror_pending_files', help: "Committed lake files not yet in the mirror's bucket, as of the mirror's last scan (at most 30 s old).", registers,
+      collect() { this.set(lm()?.pendingFiles ?? 0); } });
+    new Gauge({ name: 'lookspan_lake_mirror_failing_files', help: 'Lake files whose last upload to the mirror failed; each is retried with backoff.', registers,
+      collect() { this.set(lm()?.failing ?? 0); } });
+    new Counter({ name: 'lookspan_lake_mirror_uploaded_files_total', help: 'Lake files uploaded to the mirror bucket by this process.', registers,
+      collect() { this.reset(); mirror(this, null, lm()?.uploadedFiles ?? 0); } });
+    new Counter({ name: 'lookspan_lake_mirror_uploaded_bytes_total', help: 'Bytes of the lake files uploaded to the mirror bucket by this process.', registers,
+      collect() { this.reset(); mirror(this, null, lm()?.uploadedBytes ?? 0); } });
+    new Counter({ name: 'lookspan_lake_mirror_deleted_objects_total', help: 'Objects of compacted or retention-dropped lake files deleted from the mirror bucket by this process.', registers,
+      collect() { this.reset(); mirror(this, null, lm()?.deletedObjects ?? 0); } });
+    new Counter({ name: 'lookspan_lake_mirror_failures_total', help: "Mirror uploads and deletes that failed after the AWS SDK's own retries (each is tried again later).", registers,
+      collect() { this.reset(); mirror(this, null, lm()?.failures ?? 0); } });
     this.storeLoadDuration = new Histogram({ name: 'lookspan_store_load_duration_seconds', help: 'Duration of one successful load of WAL segments into DuckDB (one transaction).', buckets: LOAD_BUCKETS, registers });
     new Gauge({ name: 'lookspan_store_spans', help: 'Span rows in the DuckDB store (counted at most every few seconds).', registers,
       async collect() {

@@ -217,6 +217,10 @@ describe('the object-storage mirror (s3rver on 127.0.0.1)', () => {
         uploaded: { files: files.length }, session: { uploadedFiles: files.length, failures: 0 },
       });
 
+      const metrics = await (await fetch(`${s.httpUrl}/metrics`)).text();
+      expect(metrics).toContain(`lookspan_lake_mirror_uploaded_files_total ${files.length}\n`);
+      expect(metrics).toContain('lookspan_lake_mirror_failing_files 0\n');
+
       const bucket = await readBucket(s3, path.join(dataDir, 'downloaded'));
       expect(bucket.keys).toEqual(files.map((f) => `${PREFIX}/${f}`).sort());
       for (const f of files) {
@@ -264,6 +268,7 @@ describe('the object-storage mirror (s3rver on 127.0.0.1)', () => {
       expect(failing.pending.files).toBe(pendingFiles.length);
       expect(failing.uploaded.files).toBe(firstFiles.length);
       expect(failing.lastError).toMatchObject({ op: 'upload' });
+      expect(await (await fetch(`${s.httpUrl}/metrics`)).text()).toMatch(/^lookspan_lake_mirror_failing_files [1-9]/m);
       expect(pendingFiles).toContain(failing.lastError.path);
       expect((await getJson(`${s.httpUrl}/api/health`)).status).toBe(200);
     } finally {

@@ -82,6 +82,8 @@ export class LakeMirror {
   private stopped: Promise<void> | null = null;
   private lastError: MirrorStatus['lastError'] = null;
   private lastUploadAt: string | null = null;
+  /** Pending files at the last scan (for /metrics, which cannot wait for a query). */
+  private pendingAtScan = 0;
   private readonly session = { uploadedFiles: 0, uploadedBytes: 0, deletedObjects: 0, failures: 0 };
 
   constructor(
@@ -126,6 +128,7 @@ export class LakeMirror {
     let next = Infinity;
     let blocking = 0;
     const pendingSet = new Set(pending);
+    this.pendingAtScan = pending.length;
     for (const rel of pending) {
       if (this.stopped) return;
       const f = this.failures.get(`put:${rel}`);
@@ -211,6 +214,15 @@ export class LakeMirror {
     const message = missing ? `the lake file is missing on disk: ${errorText(err)}` : errorText(err);
     this.lastError = { path: rel, op, message, at: new Date().toISOString(), attempts };
     this.log.warn({ file: rel, attempts, retryInSeconds: Math.round(delay / 1000), error: message }, `lake mirror ${op} failed; will retry`);
+  }
+
+  /** Counts for /metrics, without a query: pending files as of the last scan (at most 30 s old), the rest since start. */
+  counters(): { pendingFiles: number; failing: number; uploadedFiles: number; uploadedBytes: number; deletedObjects: number; failures: number } {
+    return {
+      pendingFiles: this.pendingAtScan,
+      failing: [...this.failures.keys()].filter((k) => k.startsWith('put:')).length,
+      ...this.session,
+    };
   }
 
   /** The mirror's state, counted in `conn`'s snapshot of the catalog. */
