@@ -1,13 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { ExportTraceServiceRequest } from '../../src/receivers/otlp/proto-root.js';
 import { startChildServer, tempDir, waitFor, type ChildServer } from '../helpers/server.js';
 import { rawTraceClient } from '../helpers/grpc.js';
+import { WalWriter, type SealedSegment } from '../../src/store/wal/writer.js';
 import { hexId, otlpJsonTrace, postJson } from '../helpers/otlp-json.js';
 
 // A disk that refuses writes under a running server, then takes them again,
@@ -225,4 +226,60 @@ describe('disk faults', () => {
     if (!d) ctx.skip();
     await scenario(d!);
   }, 60_000);
+});
+
+describe('WalWriter disk faults', () => {
+  const line = (i: number) => Buffer.from(JSON.stringify({ i }) + '\n');
+  let walDir = '';
+  afterEach(async () => {
+    if (walDir) await rm(walDir, { recursive: true, force: true });
+    walDir = '';
+  });
+  const writer = (sealed: SealedSegment[], syncDir?: (d: string) => Promise<void>) => new WalWriter({
+    dir: walDir, nextSeq: 1, commitDelayMs: 2, segmentMaxBytes: 1 << 20, segmentMaxAgeMs: 60_000,
+    onSealed: (s) => sealed.push(s), retry: { firstDelayMs: 20, maxDelayMs: 100 }, ...(syncDir ? { syncDir } : {}),
+  });
+
+  it('refuses appends while its directory is gone and takes them again, in a fresh segment, once it is back', async () => {
+    walDir = await tempDir('lookspan-walfault-');
+    const sealed: SealedSegment[] = [];
+    const w = writer(sealed);
+    await w.append(line(1), 1);
+    await w.sealNow();
+    await rm(walDir, { recursive: true });
+    await expect(w.append(line(2), 1)).rejects.toThrow(/write-ahead log write failed: ENOENT/);
+    expect(w.faults.current).toMatchObject({ stage: 'wal', operation: 'create', code: 'ENOENT' });
+    // Refused at once while the fault lasts; the probe keeps failing.
+    await expect(w.append(line(3), 1)).rejects.toThrow(/ENOENT .*retrying/);
+    await waitFor(async () => (w.faults.current?.failures ?? 0) >= 3);
+    await mkdir(walDir);
+    await waitFor(async () => w.broken === null);
+    await w.append(line(4), 1);
+    await w.close();
+    expect(sealed.map((s) => s.spans)).toEqual([1, 1]);
+    // Segment 2 was taken by the failed create; nothing but the new segment is left behind.
+    expect(await readdir(walDir)).toEqual(['000000000003.sealed']);
+  });
+
+  it('a seal whose directory fsync fails: the segment is not handed on until the fsync succeeds, then exactly once', async () => {
+    walDir = await tempDir('lookspan-walfault-');
+    const sealed: SealedSegment[] = [];
+    let calls = 0;
+    // The second directory fsync (after the rename) fails once, as EIO.
+    const w = writer(sealed, async () => {
+      calls++;
+      if (calls === 2) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+    });
+    await w.append(line(1), 1);
+    await expect(w.sealNow()).rejects.toThrow(/EIO/);
+    expect(sealed).toEqual([]);
+    expect(w.unhanded).toMatchObject({ spans: 1, segments: 1 });
+    expect(w.faults.current).toMatchObject({ operation: 'fsync', code: 'EIO' });
+    await waitFor(async () => w.broken === null);
+    expect(sealed.map((s) => [s.seq, s.spans])).toEqual([[1, 1]]);
+    expect(w.unhanded.segments).toBe(0);
+    await w.append(line(2), 1);
+    await w.close();
+    expect(sealed.map((s) => [s.seq, s.spans])).toEqual([[1, 1], [2, 1]]);
+  });
 });

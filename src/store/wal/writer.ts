@@ -363,8 +363,14 @@ export class WalWriter {
   /** Seals the open segment now, and any a disk fault left unsealed (used by `POST /api/storage/seal`, shutdown and tests). */
   sealNow(): Promise<void> {
     return this.enqueue(async () => {
-      await this.seal();
-      await this.retireStranded();
+      try {
+        await this.seal();
+        await this.retireStranded();
+      } catch (err) {
+        // A stranded segment is retried by the probe, so its records reach the loader without another call.
+        this.recordFault(err, 0);
+        throw err;
+      }
     });
   }
 
