@@ -398,6 +398,5 @@ export class WalWriter {
 
 /** The error every refused append gets while `fault` lasts. */
 function faultError(f: DiskFault): Error {
-  const err = new Error(`write-ahead log write failed: ${f.message} (${f.operation}${f.code ? ` ${f.code}` : ''} since ${new Date(f.since).toISOString()}; retrying)`);
-  return err;
+  return new Error(`write-ahead log write failed: ${f.message} (${f.operation}${f.code ? ` ${f.code}` : ''} since ${new Date(f.since).toISOString()}; retrying)`);
 }
