@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { isoSql, parseJsonColumn, queryRows, Where } from './rows.js';
 import { newestTraces } from './trace-window.js';
+import { traceSources } from '../store/lake/relations.js';
 
 export interface TraceFilter {
   projectId: string;
@@ -154,12 +155,14 @@ function toSpanView(r: Record<string, unknown>): SpanView {
 
 /** One trace: summary, spans ordered by start time, and its scores; null when unknown. */
 export async function getTrace(conn: DuckDBConnection, projectId: string, traceId: string) {
-  const head = await queryRows(conn, `SELECT ${TRACE_COLUMNS} FROM all_traces WHERE project_id = $1 AND trace_id = $2`, [projectId, traceId]);
+  // Only the files whose trace-id filter may hold the trace are opened (relations.ts traceSources).
+  const src = await traceSources(conn, projectId, traceId);
+  const head = await queryRows(conn, `SELECT ${TRACE_COLUMNS} FROM (${src.traces})`, [projectId, traceId]);
   if (head.length === 0) return null;
   const spans = await queryRows(
     conn,
     `SELECT * EXCLUDE (started_at, ended_at), ${isoSql('started_at')} AS started_at, ${isoSql('ended_at')} AS ended_at
-       FROM all_spans WHERE project_id = $1 AND trace_id = $2 ORDER BY all_spans.started_at, span_id`,
+       FROM (${src.spans}) s ORDER BY s.started_at, span_id`,
     [projectId, traceId],
   );
   const scores = await queryRows(

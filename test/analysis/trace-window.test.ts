@@ -4,7 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/index.js';
-import { listTraces, type TraceFilter } from '../../src/analysis/traces.js';
+import { getTrace, listTraces, type TraceFilter } from '../../src/analysis/traces.js';
 import { queryRows } from '../../src/analysis/rows.js';
 import { walLine } from '../helpers/wal-line.js';
 
@@ -71,6 +71,28 @@ describe('newest-first trace search over date windows', () => {
     expect(Number(parts[0].dates)).toBeGreaterThanOrEqual(8);
     expect(Number(parts[0].parts)).toBeGreaterThan(Number(parts[0].traces));
     expect(Number(parts[0].hot)).toBeGreaterThan(0);
+  });
+
+  it('opens, for a trace lookup, the files that hold the trace and few others', async () => {
+    const { traceSources } = await import('../../src/store/lake/relations.js');
+    const files = (await store.db.withSnapshot((c) => queryRows(c, `SELECT file FROM lake_trace_lookup WHERE kind = 'spans'`))).map((r) => String(r.file));
+    const list = files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
+    const holders = await store.db.withSnapshot((c) => queryRows(c,
+      `SELECT trace_id, list(DISTINCT filename) AS files FROM read_parquet([${list}], filename = true) GROUP BY trace_id`));
+    const spanFiles = files.length;
+    expect(spanFiles).toBeGreaterThan(4);
+    let named = 0;
+    for (const h of holders) {
+      const src = await store.db.withSnapshot((c) => traceSources(c, 'default', String(h.trace_id)));
+      for (const f of h.files as string[]) expect(src.spans).toContain(f);
+      named += (src.spans.match(/\.parquet'/g) ?? []).length;
+      const detail = await store.db.withSnapshot((c) => getTrace(c, 'default', String(h.trace_id)));
+      const all = await store.db.withSnapshot((c) => queryRows(c, `SELECT count(*) AS n FROM all_spans WHERE trace_id = $1`, [String(h.trace_id)]));
+      expect(detail?.spans.length).toBe(Number(all[0].n));
+    }
+    // Each trace's own files, plus about 1 % false positives of the rest.
+    const own = holders.reduce((a, h) => a + (h.files as string[]).length, 0);
+    expect(named - own).toBeLessThan(Math.max(3, holders.length * spanFiles * 0.05));
   });
 
   const filters: Array<Partial<TraceFilter>> = [

@@ -89,6 +89,13 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       INSERT INTO store_identity VALUES (uuid()::VARCHAR, now());
     `,
   },
+  {
+    version: 5,
+    name: 'a bloom filter over the trace ids of each lake file (files written before it have none and are always probed)',
+    sql: `
+      CREATE TABLE lake_trace_filters (path VARCHAR PRIMARY KEY, m BIGINT NOT NULL, k INTEGER NOT NULL, bits BIT NOT NULL);
+    `,
+  },
 ];
 
 /** Applies every migration newer than the stored version; returns the resulting version. */

@@ -1,6 +1,7 @@
 import { mkdir, open, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBBlobValue, type DuckDBConnection } from '@duckdb/node-api';
+import { buildTraceFilter } from './trace-filter.js';
 import { fsyncDir } from '../wal/fsync-dir.js';
 import { LAKE_SCHEMA_VERSION, sqlPath, type LakeKind } from './layout.js';
 
@@ -28,7 +29,8 @@ export interface WrittenFiles {
  * Writes the rows of `source` (a SELECT ending in `project_id, date`) as
  * lake files of `kind`, inside the caller's transaction: COPY into `tmp`,
  * then each file fsynced, renamed into its partition under `root`, the
- * directories fsynced, and the file recorded in `lake_files`. Every file
+ * directories fsynced, and the file recorded in `lake_files` with the
+ * bloom filter over its trace ids (`lake_trace_filters`, trace-filter.ts). Every file
  * moved is pushed to `moved` so the caller can remove them if its
  * transaction does not commit.
  */
@@ -54,10 +56,14 @@ export async function writeLakeFiles(
     const st = (await conn.runAndReadAll(
       `SELECT count(*), min(started_at)::VARCHAR, max(started_at)::VARCHAR, any_value(project_id), any_value(date) FROM read_parquet(${sqlPath(target)}, hive_partitioning = true, hive_types = {'project_id': VARCHAR, 'date': VARCHAR})`,
     )).getRows()[0];
+    const rel = path.relative(where.root, target).split(path.sep).join('/');
     await conn.run(
       'INSERT INTO lake_files VALUES ($1, $2, $3, $4, $5, $6, $7::TIMESTAMP, $8::TIMESTAMP, $9, now())',
-      [path.relative(where.root, target).split(path.sep).join('/'), kind, String(st[3]), String(st[4]), Number(st[0]), size, String(st[1]), String(st[2]), where.seq],
+      [rel, kind, String(st[3]), String(st[4]), Number(st[0]), size, String(st[1]), String(st[2]), where.seq],
     );
+    const ids = (await conn.runAndReadAll(`SELECT DISTINCT trace_id FROM read_parquet(${sqlPath(target)})`)).getRows().map((r) => String(r[0]));
+    const filter = buildTraceFilter(ids);
+    await conn.run('INSERT INTO lake_trace_filters VALUES ($1, $2, $3, $4::BLOB::BIT)', [rel, filter.bits, filter.hashes, new DuckDBBlobValue(filter.bytes)]);
   }
   return result;
 }

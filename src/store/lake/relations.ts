@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { SPAN_COLUMNS, TRACE_COLUMNS, sqlPath } from './layout.js';
+import { SPAN_COLUMNS, TRACE_COLUMNS, sqlPath, type LakeKind } from './layout.js';
+import { mayHoldSql, traceIdHashes } from './trace-filter.js';
 
 const INT64_MAX = '9223372036854775807';
 const cols = (list: readonly string[]) => list.join(', ');
@@ -67,5 +68,35 @@ export async function refreshRelations(conn: DuckDBConnection, lakeRoot: string,
     (kind === 'spans' ? spanFiles : traceFiles).push(abs);
   }
   await defineRelations(conn, spanFiles, traceFiles);
+  // Filters of files no record names any more (compacted, dropped by retention) go with them.
+  await conn.run('DELETE FROM lake_trace_filters WHERE path NOT IN (SELECT path FROM lake_files)');
+  const present = missing.length === 0 ? 'true' : `f.path NOT IN (${missing.map(sqlPath).join(', ')})`;
+  await conn.run(`CREATE OR REPLACE VIEW lake_trace_lookup AS
+    SELECT f.kind, f.project_id, ${sqlPath(`${lakeRoot}/`)} || f.path AS file, t.m, t.k, t.bits
+    FROM lake_files f LEFT JOIN lake_trace_filters t USING (path) WHERE ${present}`);
   return missing;
+}
+
+/**
+ * The relations of one trace, for a lookup by id: hot rows plus only the
+ * lake files whose trace-id filter may hold it (trace-filter.ts), chosen in
+ * the caller's snapshot. Parameters: $1 project id, $2 trace id.
+ */
+export async function traceSources(conn: DuckDBConnection, projectId: string, traceId: string): Promise<{ spans: string; traces: string }> {
+  const [h1, h2] = traceIdHashes(traceId);
+  const rows = (await conn.runAndReadAll(
+    `SELECT f.kind, f.file FROM lake_trace_lookup f WHERE f.project_id = $1 AND ${mayHoldSql('$2', '$3')} ORDER BY f.file`,
+    [projectId, h1, h2],
+  )).getRows();
+  const files = (kind: LakeKind) => rows.filter((r) => r[0] === kind).map((r) => String(r[1]));
+  const one = 'project_id = $1 AND trace_id = $2';
+  const spanCols = cols(['project_id', ...SPAN_COLUMNS]);
+  const traceCols = cols(TRACE_COLUMNS);
+  const spanFiles = files('spans');
+  const traceFiles = files('traces');
+  const spans = `SELECT ${spanCols} FROM spans WHERE ${one}` +
+    (spanFiles.length === 0 ? '' : ` UNION ALL SELECT ${spanCols} FROM ${lakeScan(spanFiles)} WHERE ${one}`);
+  const parts = `SELECT ${traceCols} FROM traces WHERE ${one}` +
+    (traceFiles.length === 0 ? '' : ` UNION ALL SELECT ${traceCols} FROM ${lakeScan(traceFiles)} WHERE ${one}`);
+  return { spans, traces: `WITH parts AS (${parts}) ${MERGED_TRACES}` };
 }
