@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { Store } from '../src/store/index.js';
+import { DEFAULT_DUCKDB_MEMORY_LIMIT } from '../src/config/schema.js';
 import { getTrace, listTraces } from '../src/analysis/traces.js';
 
 const TOTAL = Number(process.env.BENCH_LAKE_READ_SPANS ?? 10_000_000);
@@ -125,7 +126,7 @@ async function main(): Promise<void> {
   // BENCH_KEEP_DIR=1 leaves the data dir in place for a look afterwards.
   const dir = await mkdtemp(path.join(tmpdir(), 'lookspan-bench-lake-read-'));
   const store = await Store.open({
-    dataDir: dir, duckdbMemoryLimit: process.env.BENCH_DUCKDB_MEMORY ?? '', duckdbThreads: 0, replica: 'bench',
+    dataDir: dir, duckdbMemoryLimit: process.env.BENCH_DUCKDB_MEMORY ?? DEFAULT_DUCKDB_MEMORY_LIMIT, duckdbThreads: 0, replica: 'bench',
     sealIdleSeconds: 3600, sealIntervalSeconds: 3600, commitDelayMs: 0, segmentMaxBytes: 1 << 30, segmentMaxAgeMs: 3_600_000,
   }, pino({ level: 'warn' }));
   let peakRss = 0;

@@ -11,6 +11,8 @@ const positiveInt = z.number().int().positive();
  * refuses percentages and bare numbers, so they are refused here too.
  */
 const MEMORY_LIMIT = /^\s*(?:\d+(?:\.\d*)?|\.\d+)\s*(?:b|bytes?|k|kb|kib|kilobytes?|m|mb|mib|megabytes?|g|gb|gib|gigabytes?|t|tb|tib|terabytes?)\s*$/i;
+/** DuckDB's memory limit unless configured (bench/lake-read.ts measures the server's RSS under it). */
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '512MB';
 export const MEMORY_LIMIT_FORM = 'a size with a unit such as 512MB, 2GB or 1.5GiB (KB, MB, GB, TB = 1000^n bytes; KiB, MiB, GiB, TiB = 1024^n), or empty for DuckDB\'s default (80% of RAM)';
 export const THREADS_FORM = 'a whole number of threads, 0 or more (0 lets DuckDB choose: one per core)';
 
@@ -37,10 +39,13 @@ export const configSchema = z.object({
     dataDir: z.string().min(1).default('./data'),
     /** The Parquet lake's directory; '' is `<dataDir>/lake`. Replicas may share one (each keeps its own dataDir). */
     lakeDir: z.string().default(''),
-    /** DuckDB memory_limit, e.g. "2GB"; empty lets DuckDB choose (80% of RAM). */
+    /**
+     * DuckDB memory_limit, e.g. "2GB"; empty lets DuckDB choose (80% of RAM). The default keeps
+     * the server under 1 GiB RSS: hot rows are few, and seals and compactions spill to disk.
+     */
     duckdbMemoryLimit: z.string({ error: `must be ${MEMORY_LIMIT_FORM}` })
       .refine((v) => v === '' || MEMORY_LIMIT.test(v), { error: `must be ${MEMORY_LIMIT_FORM}` })
-      .default(''),
+      .default(DEFAULT_DUCKDB_MEMORY_LIMIT),
     /** DuckDB threads; 0 lets DuckDB choose. */
     duckdbThreads: z.number({ error: `must be ${THREADS_FORM}` })
       .int({ error: `must be ${THREADS_FORM}` })
