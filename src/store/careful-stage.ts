@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { VARCHAR } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -105,7 +105,7 @@ export async function stageCarefully(conn: DuckDBConnection, lines: readonly Sou
     await mkdir(path.dirname(scratch), { recursive: true });
     const fh = await open(scratch, 'w');
     try {
-      await fh.writev(parts);
+      await writeAll(fh, parts);
     } finally {
       await fh.close();
     }
@@ -128,3 +128,20 @@ export async function stageCarefully(conn: DuckDBConnection, lines: readonly Sou
 }
 
 const NEWLINE = Buffer.from('\n');
+
+/**
+ * writev may write less than asked (a nearly full disk); a short scratch
+ * file would leave lines unloaded while the segment is recorded as loaded,
+ * so the rest is written until done, or the error (ENOSPC) is thrown.
+ */
+async function writeAll(fh: FileHandle, parts: Buffer[]): Promise<void> {
+  let rest = parts;
+  while (rest.length > 0) {
+    const { bytesWritten } = await fh.writev(rest);
+    if (bytesWritten === 0) throw Object.assign(new Error('scratch file write made no progress'), { code: 'EIO' });
+    let n = bytesWritten;
+    let i = 0;
+    while (i < rest.length && n >= rest[i].length) n -= rest[i++].length;
+    rest = i < rest.length ? [rest[i].subarray(n), ...rest.slice(i + 1)] : [];
+  }
+}
