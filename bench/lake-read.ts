@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { Store } from '../src/store/index.js';
+import { WORDS, segmentMaker } from './llm-segment.js';
 import { DEFAULT_DUCKDB_MEMORY_LIMIT } from '../src/config/schema.js';
 import { getTrace, listTraces } from '../src/analysis/traces.js';
 
@@ -26,13 +27,6 @@ const SEGMENT = 10_000;
 const PROSE = 20_000;
 const DAY_US = 86_400_000_000;
 const BASE_US = 1_760_000_000_000_000; // 2025-10-09: generated history starts here, one day per million spans
-const WORDS = 'the a to of and in is for on with that this be you it are as can your tool call result user agent model error retry order ticket refund search docs weather price'.split(' ');
-
-function prose(n: number): string {
-  let s = '';
-  while (s.length < n) s += WORDS[Math.floor(Math.random() * WORDS.length)] + ' ';
-  return s;
-}
 
 /**
  * Generates spans [from, from + n) of day `day` into the hot tables, as the loader would have
@@ -67,26 +61,7 @@ async function generateSpans(store: Store, day: number, from: number, n: number)
     FROM spans GROUP BY project_id, trace_id`);
 }
 
-let clockUs = Date.now() * 1000;
-function segment(n: number): Buffer {
-  const lines: string[] = [];
-  for (let i = 0; i < n; i++) {
-    clockUs += 10;
-    const trace = `f${Math.floor(clockUs / 100).toString(16).padStart(31, '0')}`;
-    lines.push(JSON.stringify({
-      project_id: 'default', trace_id: trace, span_id: clockUs.toString(16).padStart(16, '0'), parent_span_id: null,
-      started_us: clockUs, ended_us: clockUs + 500_000, duration_ms: 500, name: 'chat gpt-4o', span_kind: 'client', type: 'llm_call',
-      status: 'ok', status_message: null, error_type: null, service_name: 'bench', scope_name: 'bench', framework: 'custom',
-      session_id: `s${trace.slice(-4)}`, user_id: null, agent_name: 'agent', provider: 'openai', operation: 'chat',
-      request_model: 'gpt-4o', response_model: 'gpt-4o-2024-08-06', input_tokens: 1000, output_tokens: 200,
-      cache_read_tokens: null, cache_write_tokens: null, reasoning_tokens: null, cost_usd: 0.0045, cost_source: 'computed',
-      finish_reason: 'stop', tool_name: null, tool_call_id: null, server_name: null, mcp_method: null, mcp_session_id: null,
-      mcp_resource_uri: null, input: JSON.stringify([{ role: 'user', content: prose(900) }]), output: JSON.stringify([{ role: 'assistant', content: prose(900) }]),
-      attributes: { 'gen_ai.request.temperature': 0.2 }, resource: { 'service.name': 'bench' }, events: [], links: [],
-    }));
-  }
-  return Buffer.from(lines.join('\n') + '\n');
-}
+const segment = segmentMaker(Date.now() * 1000, 'f');
 
 /** CPU per row of loading one real 10k-span WAL segment (three runs, averaged). */
 async function loadCost(store: Store): Promise<number> {
