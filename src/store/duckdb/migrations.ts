@@ -96,6 +96,32 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE TABLE lake_trace_filters (path VARCHAR PRIMARY KEY, m BIGINT NOT NULL, k INTEGER NOT NULL, bits BIT NOT NULL);
     `,
   },
+  {
+    version: 6,
+    name: 'access control: API keys (hashes only), projects, users, invitations and sessions (hashes only), project settings, the audit log',
+    sql: `
+      CREATE TABLE api_keys (
+        id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, role VARCHAR NOT NULL, project_id VARCHAR,
+        key_sha256 VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, created_by VARCHAR, revoked_at TIMESTAMP
+      );
+      CREATE TABLE projects (id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL);
+      CREATE TABLE users (
+        id VARCHAR PRIMARY KEY, email VARCHAR NOT NULL, name VARCHAR, role VARCHAR NOT NULL, project_id VARCHAR,
+        status VARCHAR NOT NULL, password_hash VARCHAR, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, last_login_at TIMESTAMP
+      );
+      CREATE TABLE user_invites (
+        token_sha256 VARCHAR PRIMARY KEY, user_id VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL, used_at TIMESTAMP
+      );
+      CREATE TABLE user_sessions (
+        id VARCHAR PRIMARY KEY, user_id VARCHAR NOT NULL, token_sha256 VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL
+      );
+      CREATE TABLE project_settings (project_id VARCHAR PRIMARY KEY, redact_payloads BOOLEAN NOT NULL, updated_at TIMESTAMP NOT NULL);
+      CREATE TABLE audit_logs (
+        event_id VARCHAR PRIMARY KEY, ts TIMESTAMP NOT NULL, actor VARCHAR NOT NULL, action VARCHAR NOT NULL, resource VARCHAR,
+        result VARCHAR NOT NULL, project_id VARCHAR, client_address VARCHAR
+      );
+    `,
+  },
 ];
 
 /** Applies every migration newer than the stored version; returns the resulting version. */
