@@ -52,8 +52,11 @@ export function qInt(ctx: Context, name: string, def: number, min: number, max: 
  */
 export function qTimeUs(ctx: Context, ...names: string[]): number | undefined {
   const p = param(ctx, names);
-  if (p === undefined) return undefined;
-  const { name, value: s } = p;
+  return p === undefined ? undefined : parseTimeUs(p.name, p.value);
+}
+
+/** A time query parameter's value (ISO 8601 or epoch milliseconds) as microseconds since the epoch, or a 400 naming `name`. */
+export function parseTimeUs(name: string, s: string): number {
   let us = NaN;
   if (/^-?\d+$/.test(s)) {
     us = Number(s) * 1000;
