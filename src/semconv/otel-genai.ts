@@ -140,11 +140,13 @@ function retrievalQuery(a: AttrMap): string | null {
  * Prepends `gen_ai.system_instructions` as a system message. Both are JSON
  * text already; splicing avoids parsing payloads on the hot path.
  */
-function withSystem(system: AttrValue | undefined, messages: AttrValue | undefined): string | null {
+export function withSystem(system: AttrValue | undefined, messages: AttrValue | undefined): string | null {
   const msgs = jsonText(messages);
   const sys = jsonText(system);
   if (sys === null) return msgs;
-  const sysMsg = `{"role":"system","parts":${sys.startsWith('[') ? sys : JSON.stringify([{ type: 'text', content: sys }])}}`;
+  // Plain text (the OpenAI instrumentation sends Responses `instructions` as sent) is one text part.
+  const text = typeof system === 'string' && !sys.startsWith('[') ? system : sys;
+  const sysMsg = `{"role":"system","parts":${sys.startsWith('[') ? sys : JSON.stringify([{ type: 'text', content: text }])}}`;
   if (msgs === null) return `[${sysMsg}]`;
   const body = msgs.trimStart();
   if (!body.startsWith('[')) return msgs;
