@@ -122,6 +122,26 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       );
     `,
   },
+  {
+    version: 7,
+    name: 'hot OTLP log records (GenAI and MCP events) and the log WAL segments loaded',
+    sql: `
+      CREATE TABLE logs (
+        project_id VARCHAR NOT NULL, record_id VARCHAR NOT NULL, trace_id VARCHAR, span_id VARCHAR,
+        logged_at TIMESTAMP NOT NULL, observed_at TIMESTAMP, position BIGINT NOT NULL,
+        severity_number INTEGER, severity_text VARCHAR, event_name VARCHAR, kind VARCHAR NOT NULL,
+        service_name VARCHAR, scope_name VARCHAR, scope_version VARCHAR,
+        input VARCHAR, output VARCHAR, finish_reason VARCHAR, choice_index BIGINT,
+        evaluation_name VARCHAR, score_value DOUBLE, score_label VARCHAR, explanation VARCHAR,
+        response_id VARCHAR, error_type VARCHAR,
+        body JSON, attributes JSON, resource JSON,
+        loaded_at TIMESTAMP NOT NULL
+      );
+      CREATE TABLE log_wal_segments (
+        seq BIGINT PRIMARY KEY, records BIGINT NOT NULL, inserted BIGINT NOT NULL, bytes BIGINT NOT NULL, loaded_at TIMESTAMP NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Applies every migration newer than the stored version; returns the resulting version. */
