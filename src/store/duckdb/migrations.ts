@@ -142,6 +142,16 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       );
     `,
   },
+  {
+    version: 8,
+    name: 'agent SLO definitions (success_rate, latency_p99)',
+    sql: `
+      CREATE TABLE slos (
+        slo_id VARCHAR PRIMARY KEY, project_id VARCHAR NOT NULL, agent_name VARCHAR NOT NULL, metric VARCHAR NOT NULL,
+        threshold DOUBLE NOT NULL, window_hours INTEGER NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Applies every migration newer than the stored version; returns the resulting version. */
