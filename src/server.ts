@@ -19,6 +19,8 @@ import { GenAiObserver, GRPC_EXPORT_METHOD, LookspanMetrics, StoredSpanCount } f
 import { mountModelPrices } from './api/routes/model-prices.js';
 import { mountStorage } from './api/routes/storage.js';
 import { ModelPriceTable } from './store/model-prices.js';
+import { LiveHub } from './live/hub.js';
+import { mountLive } from './api/routes/live.js';
 
 export interface RunningLookspan {
   httpUrl: string;
@@ -110,6 +112,9 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     metrics.ingest,
   );
   pipeline.onAccepted(new GenAiObserver(metrics.genai).observe);
+  // Fed after the WAL fsync (a client never sees a span a crash could lose); it only queues, so the ack is not delayed.
+  const live = new LiveHub(config.live, undefined, log);
+  pipeline.onAccepted(live.broadcaster.acceptSpans);
   metrics.bind({
     queuedSpans: () => pipeline.queuedSpans,
     walLag: () => store.lag(),
@@ -118,6 +123,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     storedSpans: () => storedSpans.get(),
     diskFaults: () => store.faultStates(),
     lakeMirror: () => store.mirrorCounters(),
+    live: () => live.stats(),
   });
 
   const httpMetrics = new HttpMetrics(metrics.http);
@@ -142,6 +148,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   mountMetrics(router, metrics);
   mountModelPrices(router, { table: modelPrices, costs });
   mountStorage(router, { store });
+  mountLive(router, live);
   app.use(router.routes()).use(router.allowedMethods());
 
   const grpcReceiver = new OtlpGrpcReceiver(pipeline, {
@@ -153,6 +160,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
 
   const server = http.createServer(app.callback());
   installClientErrorHandler(server);
+  live.attach(server);
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 120_000;
   try {
@@ -206,6 +214,8 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     stopping ??= (async () => {
       const deadline = Date.now() + config.server.shutdownTimeoutSeconds * 1000 - 1000;
       shuttingDown = true;
+      // Live streams never end by themselves: closed first so the HTTP server can drain.
+      live.close();
       step = 'finishing HTTP and gRPC requests';
       // New requests get 503 + Retry-After; those already admitted finish and are acknowledged after fsync.
       pipeline.close();

@@ -137,3 +137,52 @@ export const configSchema = z.object({
 export type LookspanConfig = z.infer<typeof configSchema>;
 /** Partial config as accepted from YAML, env or tests. */
 export type LookspanConfigInput = z.input<typeof configSchema>;
+  /** Live streams (docs/live.md): WebSocket at /api/live, SSE at /api/stream and /api/live/events. */
+  live: z.object({
+    /** WebSocket connections at once; the next upgrade is answered 503. */
+    wsMaxClients: positiveInt.default(500),
+    /** Events waiting for one WebSocket client; past it the client is closed with code 4008. */
+    wsMaxQueuedEvents: positiveInt.default(1000),
+    /** Bytes ws may hold unsent for one client before its events wait in the queue above. */
+    wsHighWaterBytes: positiveInt.default(256 * 1024),
+    /** Ping interval; a client that has not answered the previous ping is terminated. */
+    heartbeatSeconds: z.number().positive().default(30),
+    /** SSE streams at once (both routes together); the next is answered 503. */
+    sseMaxClients: positiveInt.default(200),
+    /** Events buffered per SSE client; past it the oldest are dropped. */
+    sseBufferEvents: positiveInt.default(50),
+    /** Seconds between `: keepalive` comments on every SSE stream. */
+    sseKeepaliveSeconds: z.number().positive().default(15),
+    /** Recent events kept for Last-Event-ID resume. */
+    replayEvents: positiveInt.default(1000),
+    /** Events accepted by the broadcaster and not yet fanned out; past it the oldest are dropped (counted). */
+    maxPendingEvents: positiveInt.default(100_000),
+  }).strict().prefault({}),
+  /** Alerts and prevention (docs/alerts.md, docs/prevention.md). */
+  alerts: z.object({
+    /** How often the rules over stored data (error rate, latency, spend, anomaly) are evaluated. */
+    evaluateIntervalSeconds: positiveInt.default(60),
+    /** Alert history rows kept (oldest deleted first). */
+    historyMax: positiveInt.default(10_000),
+    /** Sessions whose prevention state is kept in memory (least recently active evicted first). */
+    maxTrackedSessions: positiveInt.default(10_000),
+    /** Consecutive failed tool calls to one MCP server that raise mcp_down (the next success raises mcp_recovered). */
+    mcpDownAfterFailures: positiveInt.default(3),
+    delivery: z.object({
+      /** Attempts per target and alert (the first included). */
+      attempts: positiveInt.default(5),
+      firstRetryMs: positiveInt.default(1000),
+      maxRetryMs: positiveInt.default(60_000),
+      timeoutMs: positiveInt.default(10_000),
+      /** Deliveries waiting at once; past it the oldest is dropped and recorded as such. */
+      queueMax: positiveInt.default(1000),
+    }).strict().prefault({}),
+    /** Which outbound URLs (Slack, webhook) may be called: https to public addresses only, unless widened here. */
+    outbound: z.object({
+      allowHttp: z.boolean().default(false),
+      /** Loopback, private, link-local and other non-public addresses. */
+      allowPrivate: z.boolean().default(false),
+      /** Hosts or IP addresses allowed whatever their address (e.g. an internal relay, 127.0.0.1 in tests). */
+      allowHosts: z.array(z.string().min(1)).default([]),
+    }).strict().prefault({}),
+  }).strict().prefault({}),

@@ -48,7 +48,23 @@ export interface RuntimeSources {
   diskFaults?(): ReadonlyArray<{ stage: string; current: unknown; failuresTotal: number }>;
   /** The lake's object-storage mirror (src/store/lake/mirror.ts); null or absent: off. */
   lakeMirror?(): MirrorCounters | null;
+  /** The live streams (src/live/hub.ts `stats`); absent: none. */
+  live?(): LiveCounters;
 }
+
+/** What the live-stream metrics read (src/live/hub.ts `LiveStats`). */
+export interface LiveCounters {
+  wsClients: number;
+  sseClients: number;
+  published: Record<string, number>;
+  droppedPending: number;
+  sseDropped: number;
+  clientsDropped: { websocket_slow: number; websocket_heartbeat: number };
+  refused: { websocket: number; sse: number };
+}
+
+/** The `type` label values of `lookspan_live_events_total` (src/live/events.ts LIVE_EVENT_TYPES). */
+export const LIVE_EVENT_TYPE_LABELS = ['span.ingested', 'trace.updated', 'alert.triggered', 'health.check'] as const;
 
 /** What the mirror metrics read (src/store/lake/mirror.ts `counters`). */
 export interface MirrorCounters {
@@ -122,8 +138,6 @@ export class LookspanMetrics {
   readonly walFsyncs: Counter;
   readonly walFsyncDuration: Histogram;
   readonly storeLoadDuration: Histogram;
-  /** Reserved by the reference API: no SSE route exists yet, so it stays 0. */
-  readonly activeSseConnections: Gauge;
   /** Reserved by the reference API for MCP server health checks, which Lookspan does not run yet: no series. */
   readonly healthChecks: Counter<'server' | 'status'>;
   private sources: RuntimeSources | null = null;
@@ -207,9 +221,38 @@ export class LookspanMetrics {
     this.grpcRequestDuration = new Histogram({ name: 'lookspan_grpc_request_duration_seconds', help: 'gRPC request duration, by method and status code.', labelNames: ['method', 'code'], buckets: REQUEST_BUCKETS, registers });
     for (const code of GRPC_EXPORT_CODES) this.grpcRequestDuration.zero({ method: GRPC_EXPORT_METHOD, code });
 
+    // Live streams (src/live/)
+    const live = () => self.sources?.live?.() ?? null;
+    new Gauge({ name: 'lookspan_active_sse_connections', help: 'Open server-sent-event streams (/api/stream and /api/live/events).', registers,
+      collect() { this.set(live()?.sseClients ?? 0); } });
+    new Gauge({ name: 'lookspan_live_websocket_connections', help: 'Open WebSocket connections at /api/live.', registers,
+      collect() { this.set(live()?.wsClients ?? 0); } });
+    new Counter({ name: 'lookspan_live_events_total', help: 'Events the live broadcaster fanned out, by type.', labelNames: ['type'], registers,
+      collect() {
+        this.reset();
+        const l = live();
+        for (const type of LIVE_EVENT_TYPE_LABELS) mirror(this, { type }, l?.published[type] ?? 0);
+      } });
+    new Counter({ name: 'lookspan_live_events_dropped_total', help: 'Live events dropped: the oldest of a full SSE client buffer, or before fan-out when the broadcaster fell behind.', labelNames: ['reason'], registers,
+      collect() {
+        this.reset();
+        mirror(this, { reason: 'sse_buffer_full' }, live()?.sseDropped ?? 0);
+        mirror(this, { reason: 'broadcaster_behind' }, live()?.droppedPending ?? 0);
+      } });
+    new Counter({ name: 'lookspan_live_clients_closed_total', help: 'Live clients the server closed, by reason: slow (WebSocket queue full, code 4008) or heartbeat (no pong).', labelNames: ['transport', 'reason'], registers,
+      collect() {
+        this.reset();
+        mirror(this, { transport: 'websocket', reason: 'slow' }, live()?.clientsDropped.websocket_slow ?? 0);
+        mirror(this, { transport: 'websocket', reason: 'heartbeat' }, live()?.clientsDropped.websocket_heartbeat ?? 0);
+      } });
+    new Counter({ name: 'lookspan_live_clients_refused_total', help: 'Live connections refused with 503 at the client cap, by transport.', labelNames: ['transport'], registers,
+      collect() {
+        this.reset();
+        mirror(this, { transport: 'websocket' }, live()?.refused.websocket ?? 0);
+        mirror(this, { transport: 'sse' }, live()?.refused.sse ?? 0);
+      } });
+
     // Reference (LangSight) metrics without a Lookspan feature behind them yet
-    this.activeSseConnections = new Gauge({ name: 'lookspan_active_sse_connections', help: 'Open server-sent-event streams; Lookspan has no SSE route yet, so always 0.', registers });
-    this.activeSseConnections.set(0);
     this.healthChecks = new Counter({ name: 'lookspan_health_checks_total', help: 'Reserved for MCP server health checks, which Lookspan does not run yet (no series).', labelNames: ['server', 'status'], registers });
 
     // GenAI and MCP, from accepted spans

@@ -31,6 +31,15 @@ export interface SpanDigest {
   tool_name: string | null;
   server_name: string | null;
   mcp_method: string | null;
+  parent_span_id: string | null;
+  started_us: number;
+  ended_us: number;
+  agent_name: string | null;
+  framework: string | null;
+  status_message: string | null;
+  error_type: string | null;
+  /** The captured input of a tool call (its arguments, for loop detection); null for other spans. */
+  tool_input: string | null;
 }
 
 /** One request turned into WAL bytes: what the durable append and the response need. */
@@ -110,6 +119,10 @@ export function encodeSpans(
       model: rec.response_model ?? rec.request_model, input_tokens: rec.input_tokens, output_tokens: rec.output_tokens,
       cache_read_tokens: rec.cache_read_tokens, cache_write_tokens: rec.cache_write_tokens, reasoning_tokens: rec.reasoning_tokens,
       cost_usd: rec.cost_usd, duration_ms: rec.duration_ms, tool_name: rec.tool_name, server_name: rec.server_name, mcp_method: rec.mcp_method,
+      parent_span_id: rec.parent_span_id, started_us: rec.started_us, ended_us: rec.ended_us, agent_name: rec.agent_name,
+      framework: rec.framework, status_message: rec.status_message, error_type: rec.error_type,
+      // A reference to the string already built, not a copy.
+      tool_input: rec.tool_name !== null ? rec.input : null,
     };
   }
   return { wal: encodeLines(lines), digests };

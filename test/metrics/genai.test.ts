@@ -8,7 +8,8 @@ const digest = (over: Partial<SpanDigest>): SpanDigest => ({
   project_id: 'default', trace_id: 'a'.repeat(32), span_id: 'b'.repeat(16), name: 'x', type: 'other', status: 'ok',
   service_name: null, session_id: null, provider: null, model: null, input_tokens: null, output_tokens: null,
   cache_read_tokens: null, cache_write_tokens: null, reasoning_tokens: null, cost_usd: null, duration_ms: 0,
-  tool_name: null, server_name: null, mcp_method: null, ...over,
+  tool_name: null, server_name: null, mcp_method: null, parent_span_id: null, started_us: 0, ended_us: 0,
+  agent_name: null, framework: null, status_message: null, error_type: null, tool_input: null, ...over,
 });
 
 /** The series of a counter. */
