@@ -3,7 +3,11 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 /** Runs a parameterized query and returns plain rows (BIGINT → number, JSON text kept as text). */
 export async function queryRows(conn: DuckDBConnection, sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
   const reader = await conn.runAndReadAll(sql, params);
-  const rows = reader.getRowObjects();
+  return plainRows(reader.getRowObjects());
+}
+
+/** DuckDB row objects with BIGINT as number and lists as arrays, in place. */
+export function plainRows(rows: Record<string, DuckDBValue>[]): Record<string, unknown>[] {
   for (const row of rows) {
     for (const k of Object.keys(row)) {
       const v = row[k];
