@@ -152,6 +152,38 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       );
     `,
   },
+  {
+    version: 9,
+    name: 'alerts (config, rules, firing state, history) and prevention (configs, session violations)',
+    sql: `
+      CREATE TABLE alert_config (
+        project_id VARCHAR PRIMARY KEY, slack_webhook VARCHAR, webhook_url VARCHAR, webhook_secret VARCHAR,
+        alert_types JSON NOT NULL, updated_at TIMESTAMP NOT NULL
+      );
+      CREATE TABLE alert_rules (
+        id VARCHAR PRIMARY KEY, project_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, threshold DOUBLE NOT NULL,
+        window_seconds BIGINT NOT NULL, min_spans BIGINT NOT NULL, agent_name VARCHAR, server_name VARCHAR, model VARCHAR,
+        enabled BOOLEAN NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
+      );
+      CREATE TABLE alert_state (
+        key VARCHAR PRIMARY KEY, project_id VARCHAR NOT NULL, type VARCHAR NOT NULL, alert_id VARCHAR NOT NULL, since TIMESTAMP NOT NULL
+      );
+      CREATE TABLE alerts (
+        id VARCHAR PRIMARY KEY, seq BIGINT NOT NULL, project_id VARCHAR NOT NULL, type VARCHAR NOT NULL, status VARCHAR NOT NULL,
+        severity VARCHAR NOT NULL, key VARCHAR NOT NULL, title VARCHAR NOT NULL, message VARCHAR NOT NULL,
+        rule_id VARCHAR, session_id VARCHAR, agent_name VARCHAR, server_name VARCHAR, value DOUBLE, threshold DOUBLE,
+        details JSON, deliveries JSON NOT NULL, triggered_at TIMESTAMP NOT NULL
+      );
+      CREATE TABLE prevention_configs (
+        id VARCHAR PRIMARY KEY, project_id VARCHAR NOT NULL, agent_name VARCHAR NOT NULL, fields JSON NOT NULL,
+        created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, UNIQUE (project_id, agent_name)
+      );
+      CREATE TABLE session_prevention (
+        project_id VARCHAR NOT NULL, session_id VARCHAR NOT NULL, health_tag VARCHAR NOT NULL, rule VARCHAR NOT NULL,
+        agent_name VARCHAR, detail JSON, set_at TIMESTAMP NOT NULL, PRIMARY KEY (project_id, session_id)
+      );
+    `,
+  },
 ];
 
 /** Applies every migration newer than the stored version; returns the resulting version. */
