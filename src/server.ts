@@ -21,6 +21,17 @@ import { mountStorage } from './api/routes/storage.js';
 import { ModelPriceTable } from './store/model-prices.js';
 import { LiveHub } from './live/hub.js';
 import { mountLive } from './api/routes/live.js';
+import type Router from '@koa/router';
+import { AccessControl } from './access/index.js';
+import { accessMiddleware } from './access/middleware.js';
+import { GrpcAccess } from './access/grpc.js';
+import { liveAccess } from './access/live.js';
+import { mountAuth } from './api/routes/auth.js';
+import { mountKeys } from './api/routes/keys.js';
+import { mountProjects } from './api/routes/projects.js';
+import { mountUsers } from './api/routes/users.js';
+import { mountSettings } from './api/routes/settings.js';
+import { mountAudit } from './api/routes/audit.js';
 
 export interface RunningLookspan {
   httpUrl: string;
@@ -29,6 +40,12 @@ export interface RunningLookspan {
   grpcPort: number;
   store: Store;
   pipeline: Pipeline;
+  /** Access control (keys, projects, users, settings, audit). */
+  access: AccessControl;
+  /** The HTTP router (the route-role table's test enumerates it). */
+  router: Router;
+  /** Every gRPC method path served (`/package.Service/Method`). */
+  grpcMethodPaths(): string[];
   /** Graceful stop; safe to call twice. */
   stop(): Promise<void>;
   /** What a stop in progress is doing and still waits for (for the shutdown deadline's log line). */
@@ -90,6 +107,14 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   };
   store.loader.observeLoads((seconds) => metrics.storeLoadDuration.observe(seconds));
 
+  // Refuses to start here (an open server on a non-loopback address) before any port is bound.
+  let access: AccessControl;
+  try {
+    access = await AccessControl.open(config, store.db.instance, log);
+  } catch (err) {
+    await store.close(Date.now());
+    throw err;
+  }
   const costs = createCostModel();
   const modelPrices = await ModelPriceTable.open(store.db.instance);
   costs.setOverrides(await modelPrices.list());
@@ -108,12 +133,14 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
       limits: { maxAttributeDepth: config.limits.maxAttributeDepth },
       defaultProjectId: DEFAULT_PROJECT,
       spanLimits: config.limits,
+      redactPayloads: access.settings.redactPayloads,
+      projectResourceAttribute: config.auth.projectResourceAttribute,
     },
     metrics.ingest,
   );
   pipeline.onAccepted(new GenAiObserver(metrics.genai).observe);
   // Fed after the WAL fsync (a client never sees a span a crash could lose); it only queues, so the ack is not delayed.
-  const live = new LiveHub(config.live, undefined, log);
+  const live = new LiveHub(config.live, liveAccess(access), log);
   pipeline.onAccepted(live.broadcaster.acceptSpans);
   metrics.bind({
     queuedSpans: () => pipeline.queuedSpans,
@@ -149,6 +176,14 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   mountModelPrices(router, { table: modelPrices, costs });
   mountStorage(router, { store });
   mountLive(router, live);
+  mountAuth(router, access);
+  mountKeys(router, access);
+  mountProjects(router, access);
+  mountUsers(router, access);
+  mountSettings(router, access);
+  mountAudit(router, access);
+  // Ahead of the router: every route needs the role src/access/route-roles.ts gives it.
+  app.use(accessMiddleware(access, router));
   app.use(router.routes()).use(router.allowedMethods());
 
   const grpcReceiver = new OtlpGrpcReceiver(pipeline, {
@@ -156,6 +191,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     port: config.server.grpcPort,
     maxReceiveBytes: config.limits.grpcMaxReceiveBytes,
     onExport: (code, seconds) => metrics.grpcRequestDuration.observe({ method: GRPC_EXPORT_METHOD, code }, seconds),
+    access: new GrpcAccess(access),
   }, log);
 
   const server = http.createServer(app.callback());
@@ -175,6 +211,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   } catch (err) {
     server.close();
     modelPrices.close();
+    await access.close();
     await store.close(Date.now());
     throw err;
   }
@@ -240,6 +277,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
       // API reads whose clients are gone must not hold up closing DuckDB.
       store.db.reader.interrupt();
       modelPrices.close();
+      await access.close();
       await storedSpans.close();
       await store.close(deadline, (s) => { step = s; });
       step = 'stopped';
@@ -248,5 +286,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     return stopping;
   };
 
-  return { httpUrl, grpcAddress, httpPort, grpcPort, store, pipeline, stop, pending, abort };
+  return {
+    httpUrl, grpcAddress, httpPort, grpcPort, store, pipeline, access, router, grpcMethodPaths: () => grpcReceiver.methodPaths(), stop, pending, abort,
+  };
 }

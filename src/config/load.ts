@@ -10,7 +10,7 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 /** Environment variable → config path and parser. Env beats YAML beats defaults. */
-const ENV_KEYS: ReadonlyArray<[string, string[], 'string' | 'int']> = [
+const ENV_KEYS: ReadonlyArray<[string, string[], 'string' | 'int' | 'bool' | 'list']> = [
   ['LOOKSPAN_HOST', ['server', 'host'], 'string'],
   ['LOOKSPAN_HTTP_PORT', ['server', 'httpPort'], 'int'],
   ['LOOKSPAN_GRPC_PORT', ['server', 'grpcPort'], 'int'],
@@ -41,6 +41,13 @@ const ENV_KEYS: ReadonlyArray<[string, string[], 'string' | 'int']> = [
   ['LOOKSPAN_SEGMENT_MAX_BYTES', ['pipeline', 'segmentMaxBytes'], 'int'],
   ['LOOKSPAN_SEGMENT_MAX_AGE_MS', ['pipeline', 'segmentMaxAgeMs'], 'int'],
   ['LOOKSPAN_LOG_LEVEL', ['log', 'level'], 'string'],
+  // Comma-separated `<key>:<role>[:<project>]`, so a Kubernetes Secret can hold them all in one value.
+  ['LOOKSPAN_API_KEYS', ['auth', 'apiKeys'], 'list'],
+  ['LOOKSPAN_AUTH_ALLOW_OPEN', ['auth', 'allowOpen'], 'bool'],
+  ['LOOKSPAN_TRUSTED_PROXY_CIDRS', ['auth', 'trustedProxyCidrs'], 'list'],
+  ['LOOKSPAN_TICKET_SECRET', ['auth', 'ticketSecret'], 'string'],
+  ['LOOKSPAN_RATE_LIMITS_ENABLED', ['rateLimits', 'enabled'], 'bool'],
+  ['LOOKSPAN_CORS_ALLOWED_ORIGINS', ['cors', 'allowedOrigins'], 'list'],
 ];
 
 /** Config path (`storage.duckdbThreads`) → its environment variable, to name both in errors. */
@@ -113,6 +120,11 @@ function fromEnv(env: Env): Record<string, unknown> {
     if (kind === 'int') {
       if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name} (${path.join('.')}) must be an integer, got "${raw}"`);
       value = Number(raw.trim());
+    } else if (kind === 'bool') {
+      if (!/^(true|false)$/i.test(raw.trim())) throw new ConfigError(`${name} (${path.join('.')}) must be true or false, got "${raw}"`);
+      value = raw.trim().toLowerCase() === 'true';
+    } else if (kind === 'list') {
+      value = raw.split(',').map((v) => v.trim()).filter((v) => v !== '');
     }
     (out[path[0]] ??= {})[path[1]] = value;
   }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
@@ -15,6 +16,17 @@ const MEMORY_LIMIT = /^\s*(?:\d+(?:\.\d*)?|\.\d+)\s*(?:b|bytes?|k|kb|kib|kilobyt
 export const DEFAULT_DUCKDB_MEMORY_LIMIT = '512MB';
 export const MEMORY_LIMIT_FORM = 'a size with a unit such as 512MB, 2GB or 1.5GiB (KB, MB, GB, TB = 1000^n bytes; KiB, MiB, GiB, TiB = 1024^n), or empty for DuckDB\'s default (80% of RAM)';
 export const THREADS_FORM = 'a whole number of threads, 0 or more (0 lets DuckDB choose: one per core)';
+
+/** A static API key entry: a key of 16+ characters without ":", "," or spaces, a role, an optional project. */
+const STATIC_KEY = /^[^:,\s]{16,512}:(admin|viewer|ingest)(:[^:,\s]{1,128})?$/;
+export const STATIC_KEY_FORM = '<key>:<role>[:<project>] with a key of 16 to 512 characters without ":", "," or spaces and a role admin, viewer or ingest';
+
+function isCidr(v: string): boolean {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(v);
+  if (!m) return false;
+  const family = isIP(m[1]);
+  return family !== 0 && Number(m[2]) <= (family === 4 ? 32 : 128);
+}
 
 /**
  * The whole configuration as one validated schema. Every key is documented
@@ -129,14 +141,57 @@ export const configSchema = z.object({
     /** Seconds suggested to clients in Retry-After / RetryInfo when overloaded. */
     retryAfterSeconds: positiveInt.default(2),
   }).strict().prefault({}),
+  /** Access control (src/access/, docs/security.md): keys, the open mode, trusted proxies, tickets, sessions, invitations. */
+  auth: z.object({
+    /** Static keys, each `<key>:<role>[:<project>]` (role admin, viewer or ingest); LOOKSPAN_API_KEYS, comma-separated. */
+    apiKeys: z.array(z.string()).superRefine((keys, ctx) => {
+      keys.forEach((k, i) => {
+        // The message never repeats the value: it is a secret.
+        if (!STATIC_KEY.test(k)) ctx.addIssue({ code: 'custom', message: `entry ${i + 1} must be ${STATIC_KEY_FORM} (the value is not shown: it is a secret)` });
+      });
+    }).default([]),
+    /** Without any key, serve a non-loopback address anyway (every request acts as admin; a warning at every start). */
+    allowOpen: z.boolean().default(false),
+    /** Peers whose X-User-Id / X-User-Role / X-Forwarded-For headers are believed. */
+    trustedProxyCidrs: z.array(z.string().refine(isCidr, { error: 'must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8 or ::1/128' }))
+      .default(['127.0.0.0/8', '::1/128']),
+    /** OTLP resource attribute naming the project of spans sent with a key bound to no project ('' = none). */
+    projectResourceAttribute: z.string().max(256).default(''),
+    /** Signs stream tickets; '' draws a random one per process. Replicas behind one Service need the same. */
+    ticketSecret: z.string().refine((v) => v === '' || v.length >= 32, { error: 'must be empty or at least 32 characters' }).default(''),
+    /** Lifetime of a stream ticket (EventSource / WebSocket URL credential), seconds. */
+    ticketTtlSeconds: z.number().int().min(1).max(600).default(60),
+    /** Lifetime of a dashboard session from POST /api/users/verify, seconds. */
+    sessionTtlSeconds: positiveInt.default(12 * 3600),
+    /** Lifetime of an invitation token, seconds. */
+    inviteTtlSeconds: positiveInt.default(7 * 24 * 3600),
+  }).strict().prefault({}),
+  /** Requests per minute per key (or client address without one); docs/security.md lists the built-in per-route limits. */
+  rateLimits: z.object({
+    enabled: z.boolean().default(true),
+    /** Every route without a limit of its own. */
+    defaultPerMinute: positiveInt.default(200),
+    /** Every route that needs the ingest role (OTLP, native ingest), unless listed in `routes`. */
+    ingestPerMinute: positiveInt.default(6000),
+    /** Per-route limits over the built-in ones, keyed `METHOD /path` as in src/access/route-roles.ts. */
+    routes: z.record(z.string().regex(/^(GET|POST|PUT|PATCH|DELETE|grpc) \//, { error: 'must be "METHOD /path" or "grpc /service/Method"' }), positiveInt).default({}),
+    /** Clients (key or address, per route) tracked at once; past it the fully replenished ones are forgotten first. */
+    maxTrackedClients: positiveInt.default(100_000),
+  }).strict().prefault({}),
+  /** Cross-origin requests to OTLP/HTTP and the REST API (browser SDKs); off until origins are listed. */
+  cors: z.object({
+    /** Origins such as https://app.example.com, https://*.example.com, or * (then never with credentials). */
+    allowedOrigins: z.array(z.string().min(1)).default([]),
+    /** Request headers allowed beyond Content-Type, Content-Encoding, Authorization, X-API-Key and X-Lookspan-Project. */
+    allowedHeaders: z.array(z.string().min(1)).default([]),
+    /** Access-Control-Allow-Credentials for listed origins (never for *). */
+    allowCredentials: z.boolean().default(false),
+    /** Access-Control-Max-Age of preflight answers, seconds (0 = not sent). */
+    maxAgeSeconds: z.number().int().min(0).max(86_400).default(0),
+  }).strict().prefault({}),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).strict().prefault({}),
-});
-
-export type LookspanConfig = z.infer<typeof configSchema>;
-/** Partial config as accepted from YAML, env or tests. */
-export type LookspanConfigInput = z.input<typeof configSchema>;
   /** Live streams (docs/live.md): WebSocket at /api/live, SSE at /api/stream and /api/live/events. */
   live: z.object({
     /** WebSocket connections at once; the next upgrade is answered 503. */
@@ -186,3 +241,8 @@ export type LookspanConfigInput = z.input<typeof configSchema>;
       allowHosts: z.array(z.string().min(1)).default([]),
     }).strict().prefault({}),
   }).strict().prefault({}),
+});
+
+export type LookspanConfig = z.infer<typeof configSchema>;
+/** Partial config as accepted from YAML, env or tests. */
+export type LookspanConfigInput = z.input<typeof configSchema>;

@@ -2,7 +2,7 @@ import type { SemanticSpan, SemconvOptions } from '../semconv/index.js';
 import type { CostModel } from '../enrich/cost.js';
 import type { DecodeLimits } from '../receivers/otlp/decode.js';
 import type { IngestPayload } from '../receivers/native/ingest-payload.js';
-import type { IngestResult, OtlpEncoding, SpanSink } from '../receivers/sink.js';
+import type { IngestProject, IngestResult, OtlpEncoding, SpanSink } from '../receivers/sink.js';
 import type { ToolCallSpan } from '../receivers/native/tool-call-spans.js';
 import { fromIngestSpan } from '../semconv/native/ingest-span.js';
 import { fromToolCallSpan } from '../semconv/native/tool-call-span.js';
@@ -31,6 +31,10 @@ export interface PipelineOptions {
   defaultProjectId: string;
   /** Attribute/event/link limits per stored span (DEFAULT_SPAN_LIMITS when absent). */
   spanLimits?: SpanLimits;
+  /** Whether a project's spans are stored without payloads (its redact_payloads setting); asked per span. */
+  redactPayloads?: (projectId: string) => boolean;
+  /** OTLP resource attribute that names a span's project when the credential is bound to none ('' or absent: none). */
+  projectResourceAttribute?: string;
 }
 
 
@@ -59,7 +63,7 @@ export class Pipeline implements SpanSink {
     metrics?: IngestMetrics,
   ) {
     this.counters = new IngestCounters(metrics);
-    this.inline = { limits: opts.limits, semconv: opts.semconv, project: opts.defaultProjectId, costs };
+    this.inline = { limits: opts.limits, semconv: opts.semconv, project: opts.defaultProjectId, costs, redact: opts.redactPayloads };
   }
 
   onAccepted(listener: AcceptedListener): void {
@@ -77,11 +81,14 @@ export class Pipeline implements SpanSink {
   }
 
   /** Ingests one OTLP request body (gRPC, HTTP/protobuf, HTTP/JSON), already decompressed. */
-  async submitOtlp(body: Buffer, encoding: OtlpEncoding, receiver: string): Promise<IngestResult> {
+  async submitOtlp(body: Buffer, encoding: OtlpEncoding, receiver: string, target?: IngestProject): Promise<IngestResult> {
     if (this.closed) throw unavailable('Lookspan is shutting down', this.opts.retryAfterSeconds);
+    // A bound credential's spans go to its project whatever the resource says.
+    const mapped = target?.bound ? undefined : this.opts.projectResourceAttribute || undefined;
+    const ctx = target || mapped ? { ...this.inline, project: target?.project ?? this.inline.project, projectAttribute: mapped } : this.inline;
     // Measured with a worker thread for this step: no gain on 2 cores, where the
     // DuckDB loader already uses the second core, so it runs on the event loop.
-    const batch = normalizeOtlp(body, encoding, this.inline, this.opts.spanLimits, this.counters.spanLimits);
+    const batch = normalizeOtlp(body, encoding, ctx, this.opts.spanLimits, this.counters.spanLimits);
     this.counters.received(receiver, batch.spans + batch.rejected);
     if (batch.rejected > 0) this.counters.rejected(receiver, 'invalid', batch.rejected);
     const message = batch.rejected > 0 ? `${batch.rejected} span(s) rejected: ${batch.rejectMessages.join('; ')}` : '';
@@ -90,15 +97,15 @@ export class Pipeline implements SpanSink {
   }
 
   /** Ingests a validated native IngestPayload (POST /api/ingest). */
-  submitIngestPayload(payload: IngestPayload, receiver: string): Promise<IngestResult> {
+  submitIngestPayload(payload: IngestPayload, receiver: string, target?: IngestProject): Promise<IngestResult> {
     const max = this.opts.semconv.payloadMaxBytes;
-    return this.submitSemantic(payload.spans.map((s) => fromIngestSpan(s, payload.projectId, max)), receiver);
+    return this.submitSemantic(payload.spans.map((s) => fromIngestSpan(s, payload.projectId, max)), receiver, target?.project);
   }
 
   /** Ingests validated ToolCallSpans (POST /api/traces/spans). */
-  submitToolCallSpans(spans: ToolCallSpan[], receiver: string): Promise<IngestResult> {
+  submitToolCallSpans(spans: ToolCallSpan[], receiver: string, target?: IngestProject): Promise<IngestResult> {
     const max = this.opts.semconv.payloadMaxBytes;
-    return this.submitSemantic(spans.map((s) => fromToolCallSpan(s, max)), receiver);
+    return this.submitSemantic(spans.map((s) => fromToolCallSpan(s, max)), receiver, target?.project);
   }
 
   /**
@@ -107,7 +114,9 @@ export class Pipeline implements SpanSink {
    * stored once, the first copy winning as in the loader, and reported as a
    * duplicate rather than as accepted.
    */
-  private async submitSemantic(spans: Array<SemanticSpan & { project_id?: string | null }>, receiver: string): Promise<IngestResult> {
+  private async submitSemantic(
+    spans: Array<SemanticSpan & { project_id?: string | null }>, receiver: string, project = this.opts.defaultProjectId,
+  ): Promise<IngestResult> {
     this.counters.received(receiver, spans.length);
     const unique: typeof spans = [];
     const seen = new Set<string>();
@@ -118,7 +127,7 @@ export class Pipeline implements SpanSink {
         this.counters.rejected(receiver, 'invalid', spans.length);
         throw invalid(`spans[${i}]: ${problem}`, [{ path: `spans[${i}]`, message: problem }]);
       }
-      const key = `${s.project_id || this.opts.defaultProjectId}\u0000${s.trace_id}\u0000${s.span_id}`;
+      const key = `${s.project_id || project}\u0000${s.trace_id}\u0000${s.span_id}`;
       if (seen.has(key)) continue;
       seen.add(key);
       clampEnd(s);
@@ -128,7 +137,7 @@ export class Pipeline implements SpanSink {
     if (duplicates > 0) this.counters.rejected(receiver, 'duplicate', duplicates);
     const n = unique.length;
     if (n === 0) return { accepted: 0, rejected: 0, duplicates, message: '' };
-    const { wal, digests } = encodeSpans(unique, this.opts.defaultProjectId, this.costs, this.opts.spanLimits, this.counters.spanLimits);
+    const { wal, digests } = encodeSpans(unique, project, this.costs, this.opts.spanLimits, this.counters.spanLimits, this.opts.redactPayloads);
     await this.commit({ wal, digests, spans: n, rejected: 0, rejectMessages: [] }, receiver);
     return { accepted: n, rejected: 0, duplicates, message: '' };
   }

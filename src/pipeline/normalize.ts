@@ -8,6 +8,8 @@ import type { OtlpEncoding } from '../receivers/sink.js';
 import { MAX_REJECT_MESSAGES } from '../receivers/otlp/span-problem.js';
 import { clampEnd, spanValueProblem } from './span-values.js';
 import { wellFormedJson } from './well-formed.js';
+import { redactPayloads } from '../enrich/redact.js';
+import { projectFromResource } from '../enrich/project.js';
 
 /** The few fields of an accepted span that downstream consumers (metrics, live views) need. */
 export interface SpanDigest {
@@ -57,6 +59,10 @@ export interface NormalizeContext {
   semconv: SemconvOptions;
   project: string;
   costs: CostModel;
+  /** Resource attribute naming a span's project (auth.projectResourceAttribute); absent: every span gets `project`. */
+  projectAttribute?: string;
+  /** Whether a project's spans are stored without payloads (its redact_payloads setting). */
+  redact?: (project: string) => boolean;
 }
 
 /**
@@ -83,7 +89,7 @@ function encodeLines(lines: string[]): Buffer {
  */
 export function encodeSpans(
   spans: Array<SemanticSpan & { project_id?: string | null }>, project: string, costs: CostModel,
-  spanLimits: SpanLimits = DEFAULT_SPAN_LIMITS, counters?: SpanLimitCounters,
+  spanLimits: SpanLimits = DEFAULT_SPAN_LIMITS, counters?: SpanLimitCounters, redact?: (project: string) => boolean,
 ): { wal: Buffer; digests: SpanDigest[] } {
   const lines = new Array<string>(spans.length);
   const digests = new Array<SpanDigest>(spans.length);
@@ -100,6 +106,8 @@ export function encodeSpans(
     if (cut !== null) counters?.add(cut);
     const cost = costs.price(spans[i]);
     rec.project_id = rec.project_id || project;
+    // Before anything is serialized or handed on (the live digest carries a tool call's input).
+    if (redact?.(rec.project_id)) redactPayloads(rec);
     rec.cost_usd = cost.cost_usd;
     rec.cost_source = cost.cost_source;
     rec.reported_cost_usd = undefined;
@@ -145,9 +153,13 @@ export function normalizeOtlp(
       continue;
     }
     clampEnd(s);
+    if (ctx.projectAttribute) {
+      const p = projectFromResource(s.resource, ctx.projectAttribute);
+      if (p !== null) (s as SemanticSpan & { project_id?: string }).project_id = p;
+    }
     spans.push(s);
   }
   const n = spans.length;
-  const { wal, digests } = n > 0 ? encodeSpans(spans, ctx.project, ctx.costs, spanLimits, counters) : { wal: Buffer.alloc(0), digests: [] };
+  const { wal, digests } = n > 0 ? encodeSpans(spans, ctx.project, ctx.costs, spanLimits, counters, ctx.redact) : { wal: Buffer.alloc(0), digests: [] };
   return { wal, spans: n, rejected, rejectMessages, digests };
 }

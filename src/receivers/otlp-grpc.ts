@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Logger } from 'pino';
-import type { SpanSink } from './sink.js';
+import type { IngestProject, SpanSink } from './sink.js';
 import { classify, publicMessage } from '../errors.js';
 import { encodeExportResponse, encodeStatus } from './otlp/proto-root.js';
 
@@ -11,6 +11,12 @@ export interface OtlpGrpcOptions {
   maxReceiveBytes: number;
   /** Hears every Export call answered by the handler: its status code name (`OK`, `RESOURCE_EXHAUSTED`, …) and duration in seconds. */
   onExport?: (code: string, seconds: number) => void;
+  /**
+   * Access control (src/access/grpc.ts): an interceptor that authenticates
+   * and authorizes every call before its handler runs, and the project it
+   * decided for a call's metadata. Absent: every call is admitted into the default project.
+   */
+  access?: { interceptor: grpc.ServerInterceptor; scopeOf(metadata: grpc.Metadata): IngestProject };
 }
 
 const identity = (b: Buffer) => b;
@@ -53,6 +59,7 @@ export class OtlpGrpcReceiver {
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': opts.maxReceiveBytes,
       'grpc.max_send_message_length': 4 * 1024 * 1024,
+      interceptors: opts.access ? [opts.access.interceptor] : [],
     });
     this.server.addService(TRACE_SERVICE, { Export: this.exportTraces });
     this.health.addToServer({
@@ -71,7 +78,7 @@ export class OtlpGrpcReceiver {
   private exportTraces: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
     const t0 = performance.now();
     (async () => {
-      const result = await this.pipeline.submitOtlp(call.request, 'protobuf', 'otlp_grpc');
+      const result = await this.pipeline.submitOtlp(call.request, 'protobuf', 'otlp_grpc', this.opts.access?.scopeOf(call.metadata));
       callback(null, encodeExportResponse(result.rejected, result.message));
       return grpc.status.OK as number;
     })().catch((err) => {
@@ -84,6 +91,15 @@ export class OtlpGrpcReceiver {
       return e.grpc;
     }).then((code) => this.opts.onExport?.(grpc.status[code] ?? String(code), (performance.now() - t0) / 1000));
   };
+
+  /**
+   * Every method path the server serves (`/package.Service/Method`), for the
+   * route-role table's test. grpc-js keeps its handlers in a private map and
+   * offers no listing; reading it sees services added anywhere.
+   */
+  methodPaths(): string[] {
+    return [...((this.server as unknown as { handlers: Map<string, unknown> }).handlers.keys())].sort();
+  }
 
   /** Flips the health status (readiness) and tells watchers. */
   setServing(serving: boolean): void {

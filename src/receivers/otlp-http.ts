@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import type { SpanSink } from './sink.js';
+import type { IngestProject, SpanSink } from './sink.js';
 import { classify, errorBody, LookspanError, publicMessage } from '../errors.js';
 import { readBody, type BodyLimits } from './body.js';
 import { encodeExportResponse, encodeStatus } from './otlp/proto-root.js';
@@ -50,7 +50,8 @@ async function exportTraces(ctx: Context, deps: OtlpHttpDeps): Promise<void> {
   }
   try {
     const body = await readBody(ctx.req, deps.limits);
-    const result = await deps.pipeline.submitOtlp(body, encoding, encoding === 'protobuf' ? 'otlp_http_protobuf' : 'otlp_http_json');
+    const target = ctx.state.ingestProject as IngestProject | undefined;
+    const result = await deps.pipeline.submitOtlp(body, encoding, encoding === 'protobuf' ? 'otlp_http_protobuf' : 'otlp_http_json', target);
     ctx.status = 200;
     if (encoding === 'protobuf') {
       ctx.type = 'application/x-protobuf';

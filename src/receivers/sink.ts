@@ -11,6 +11,16 @@ export interface IngestResult {
   message: string;
 }
 
+/**
+ * The project a request's spans land in, decided by access control (which
+ * puts it in Koa's `ctx.state.ingestProject`, or hands it to the gRPC
+ * handler); `bound`: the credential allows no other project.
+ */
+export interface IngestProject {
+  project: string;
+  bound: boolean;
+}
+
 /** How an OTLP body is encoded on the wire. */
 export type OtlpEncoding = 'protobuf' | 'json';
 
@@ -20,7 +30,7 @@ export type OtlpEncoding = 'protobuf' | 'json';
  * classified error the receiver maps to its protocol.
  */
 export interface SpanSink {
-  submitOtlp(body: Buffer, encoding: OtlpEncoding, receiver: string): Promise<IngestResult>;
-  submitIngestPayload(payload: IngestPayload, receiver: string): Promise<IngestResult>;
-  submitToolCallSpans(spans: ToolCallSpan[], receiver: string): Promise<IngestResult>;
+  submitOtlp(body: Buffer, encoding: OtlpEncoding, receiver: string, target?: IngestProject): Promise<IngestResult>;
+  submitIngestPayload(payload: IngestPayload, receiver: string, target?: IngestProject): Promise<IngestResult>;
+  submitToolCallSpans(spans: ToolCallSpan[], receiver: string, target?: IngestProject): Promise<IngestResult>;
 }

@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
-import type { SpanSink } from '../sink.js';
+import type { Context } from 'koa';
+import type { IngestProject, SpanSink } from '../sink.js';
 import { LookspanError } from '../../errors.js';
 import { readBody, type BodyLimits } from '../body.js';
 import { parseIngestPayload } from './ingest-payload.js';
@@ -18,6 +19,17 @@ function requireJson(type: string): void {
   }
 }
 
+/** A bound credential writes into its own project only: a span that names another is a 403, not a silent move. */
+function checkProject(target: IngestProject | undefined, named: Array<string | null | undefined>): void {
+  if (!target?.bound) return;
+  const other = named.find((p) => p !== undefined && p !== null && p !== target.project);
+  if (other !== undefined) {
+    throw new LookspanError('forbidden', `this credential is bound to project "${target.project}" and cannot write spans into project "${other}"`);
+  }
+}
+
+const targetOf = (ctx: Context) => ctx.state.ingestProject as IngestProject | undefined;
+
 /**
  * Mounts the native JSON ingest routes: the receiver validates field by
  * field; mapping to the normalized span is semconv's (src/semconv/native/).
@@ -27,13 +39,15 @@ export function mountNativeIngest(router: Router, deps: NativeDeps): void {
   router.post('/api/ingest', async (ctx) => {
     requireJson(ctx.get('content-type'));
     const payload = parseIngestPayload(parseJsonBody(await readBody(ctx.req, deps.limits), deps.limits.maxJsonDepth));
-    const result = await deps.pipeline.submitIngestPayload(payload, 'native_ingest');
+    checkProject(targetOf(ctx), [payload.projectId]);
+    const result = await deps.pipeline.submitIngestPayload(payload, 'native_ingest', targetOf(ctx));
     ctx.body = { accepted: result.accepted, rejected: result.rejected, duplicates: result.duplicates ?? 0 };
   });
   router.post('/api/traces/spans', async (ctx) => {
     requireJson(ctx.get('content-type'));
     const spans = parseToolCallSpans(parseJsonBody(await readBody(ctx.req, deps.limits), deps.limits.maxJsonDepth));
-    const result = await deps.pipeline.submitToolCallSpans(spans, 'native_tool_spans');
+    checkProject(targetOf(ctx), spans.map((s) => s.project_id));
+    const result = await deps.pipeline.submitToolCallSpans(spans, 'native_tool_spans', targetOf(ctx));
     ctx.status = 202;
     ctx.body = { accepted: result.accepted, rejected: result.rejected, duplicates: result.duplicates ?? 0 };
   });

@@ -1,0 +1,135 @@
+import type { RouteAccess } from './roles.js';
+
+/**
+ * THE table of what every route needs. One entry per route, keyed exactly
+ * as the route is registered: `METHOD /path` with the Koa path pattern
+ * (`GET /api/traces/:traceId`), or `grpc /package.Service/Method` for gRPC.
+ *
+ * How to add a route: add its line here, next to its neighbours, choosing
+ *   OPEN             probes, scrapes and the login steps (no credential)
+ *   ANY_KEY          any valid credential, any role (ingest keys included)
+ *   VIEWER           reads: GET routes over a project's data
+ *   INGEST           span and log writes (collectors, SDKs)
+ *   ADMIN            changes within a project (config, rules, metadata)
+ *   INSTANCE_VIEWER  reads that span every project (credentials bound to no project only)
+ *   INSTANCE_ADMIN   changes that span every project (users, storage, prices)
+ *   STREAM           SSE / WebSocket reads: VIEWER, and a `?ticket=` is accepted in the URL
+ * and `audited(X, 'thing.changed')` to name the audit action of a mutation
+ * (otherwise it is recorded as `api.<method>`).
+ *
+ * test/access/route-roles.test.ts enumerates every route registered on the
+ * Koa router and every gRPC method and fails when one is missing here (or
+ * when an entry here names no route). A route missing at run time is
+ * treated as INSTANCE_ADMIN: closed rather than open.
+ *
+ * The project a request acts on is decided once, in src/access/middleware.ts,
+ * for every route in this table: a key bound to a project acts on that
+ * project only (naming another is a 403), and routes read it from the
+ * `project_id` / `projectId` query parameters, which the middleware sets to
+ * the effective project (or from accessOf(ctx).project).
+ */
+const OPEN: RouteAccess = { need: 'open' };
+const ANY_KEY: RouteAccess = { need: 'authenticated' };
+const VIEWER: RouteAccess = { need: 'viewer' };
+const INGEST: RouteAccess = { need: 'ingest' };
+const ADMIN: RouteAccess = { need: 'admin' };
+const INSTANCE_VIEWER: RouteAccess = { need: 'viewer', instance: true };
+const INSTANCE_ADMIN: RouteAccess = { need: 'admin', instance: true };
+const STREAM: RouteAccess = { need: 'viewer', ticket: true };
+const audited = (access: RouteAccess, action: string): RouteAccess => ({ ...access, audit: action });
+
+export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
+  // Probes and the scrape endpoint stay open, as both references say (/api/status: the deprecated alias of /api/health).
+  'GET /api/health': OPEN,
+  'GET /api/status': OPEN,
+  'GET /api/liveness': OPEN,
+  'GET /api/readiness': OPEN,
+  'GET /metrics': OPEN,
+
+  // Ingest: OTLP/HTTP, native JSON.
+  'POST /v1/traces': INGEST,
+  'POST /api/traces/otlp': INGEST,
+  'POST /api/ingest': INGEST,
+  'POST /api/traces/spans': INGEST,
+
+  // Traces and spans.
+  'GET /api/traces': VIEWER,
+  'GET /api/traces/spans': VIEWER,
+  'GET /api/traces/:traceId': VIEWER,
+
+  // Model price overrides apply to every project's costs.
+  'GET /api/costs/models': VIEWER,
+  'POST /api/costs/models': audited(INSTANCE_ADMIN, 'model_pricing.updated'),
+  'PATCH /api/costs/models/:model_id': audited(INSTANCE_ADMIN, 'model_pricing.updated'),
+  'DELETE /api/costs/models/:model_id': audited(INSTANCE_ADMIN, 'model_pricing.updated'),
+
+  // Storage administration covers every project's partitions and the WAL.
+  'GET /api/storage': INSTANCE_VIEWER,
+  'POST /api/storage/seal': audited(INSTANCE_ADMIN, 'storage.sealed'),
+  'POST /api/storage/compact': audited(INSTANCE_ADMIN, 'storage.compacted'),
+  'POST /api/storage/retention': audited(INSTANCE_ADMIN, 'storage.retention'),
+  'GET /api/storage/quarantine': INSTANCE_ADMIN,
+  'POST /api/storage/quarantine/replay': audited(INSTANCE_ADMIN, 'storage.quarantine_replayed'),
+
+  // Access control itself (src/api/routes/{auth,keys,projects,users,settings,audit}.ts).
+  'POST /api/auth/ticket': VIEWER,
+  'GET /api/auth/whoami': ANY_KEY,
+  'POST /api/auth/logout': audited(ANY_KEY, 'user.logout'),
+  'GET /api/keys': ADMIN,
+  'POST /api/keys': audited(ADMIN, 'api_key.created'),
+  'DELETE /api/keys/:key_id': audited(ADMIN, 'api_key.revoked'),
+  'GET /api/projects': VIEWER,
+  'POST /api/projects': audited(INSTANCE_ADMIN, 'project.created'),
+  'GET /api/projects/:project_id': VIEWER,
+  'PATCH /api/projects/:project_id': audited(ADMIN, 'project.updated'),
+  'DELETE /api/projects/:project_id': audited(INSTANCE_ADMIN, 'project.deleted'),
+  'GET /api/users': INSTANCE_ADMIN,
+  'POST /api/users/invite': audited(INSTANCE_ADMIN, 'user.invited'),
+  'POST /api/users/accept-invite': audited(OPEN, 'user.invite_accepted'),
+  'POST /api/users/verify': audited(OPEN, 'user.login'),
+  'PATCH /api/users/:user_id/role': audited(INSTANCE_ADMIN, 'user.role_changed'),
+  'DELETE /api/users/:user_id': audited(INSTANCE_ADMIN, 'user.deactivated'),
+  'GET /api/settings': ANY_KEY,
+  'PUT /api/settings': audited(ADMIN, 'settings.updated'),
+  'GET /api/audit/logs': ADMIN,
+
+  // Live streams (src/api/routes/live.ts; the WebSocket is served on the upgrade event, src/access/live.ts).
+  'GET /api/stream': STREAM,
+  'GET /api/live/events': STREAM,
+  'GET /api/live': STREAM,
+  // Alerts (src/api/routes/alerts.ts): the config reveals the Slack webhook URL, a credential, so reading it is admin.
+  'GET /api/alerts': VIEWER,
+  'GET /api/alerts/config': ADMIN,
+  'POST /api/alerts/config': audited(ADMIN, 'alerts.config_saved'),
+  'POST /api/alerts/test': audited(ADMIN, 'alerts.tested'),
+  'GET /api/alerts/rules': VIEWER,
+  'POST /api/alerts/rules': audited(ADMIN, 'alerts.rule_created'),
+  'GET /api/alerts/rules/:rule_id': VIEWER,
+  'PATCH /api/alerts/rules/:rule_id': audited(ADMIN, 'alerts.rule_updated'),
+  'DELETE /api/alerts/rules/:rule_id': audited(ADMIN, 'alerts.rule_deleted'),
+  'POST /api/alerts/evaluate': INSTANCE_ADMIN,
+  // Prevention (src/api/routes/prevention.ts).
+  'GET /api/agents/:name/prevention-config': VIEWER,
+  'PUT /api/agents/:name/prevention-config': audited(ADMIN, 'prevention.config_saved'),
+  'DELETE /api/agents/:name/prevention-config': audited(ADMIN, 'prevention.config_deleted'),
+  'GET /api/projects/:project_id/prevention-config': VIEWER,
+  'PUT /api/projects/:project_id/prevention-config': audited(ADMIN, 'prevention.config_saved'),
+  'DELETE /api/projects/:project_id/prevention-config': audited(ADMIN, 'prevention.config_deleted'),
+  'GET /api/prevention/sessions': VIEWER,
+  // gRPC: the OTLP trace service and grpc.health.v1 (probes, open like /api/readiness).
+  'grpc /opentelemetry.proto.collector.trace.v1.TraceService/Export': INGEST,
+  'grpc /grpc.health.v1.Health/Check': OPEN,
+  'grpc /grpc.health.v1.Health/Watch': OPEN,
+  'grpc /grpc.health.v1.Health/List': OPEN,
+};
+
+/** Referenced so the constants every route kind may need stay defined while no route uses them yet. */
+export const ROUTE_KINDS = { OPEN, ANY_KEY, VIEWER, INGEST, ADMIN, INSTANCE_VIEWER, INSTANCE_ADMIN, STREAM } as const;
+
+/** What a route key needs; unknown routes are closed (INSTANCE_ADMIN). */
+export function routeAccess(key: string): RouteAccess {
+  return ROUTE_ROLES[key] ?? INSTANCE_ADMIN;
+}
+
+/** The table key of a gRPC method path (`/package.Service/Method`). */
+export const grpcRouteKey = (methodPath: string) => `grpc ${methodPath}`;
