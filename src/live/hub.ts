@@ -152,8 +152,11 @@ export class LiveHub {
     if (url.pathname !== WS_PATH) throw new LookspanError('not_found', `no WebSocket at ${url.pathname}; use ${WS_PATH}`);
     if (this.closed) throw unavailable('Lookspan is shutting down', 1);
     const { projects } = await this.access(req);
-    const query = Object.fromEntries([...new Set(upgradeQuery(req).keys())].map((k) => {
-      const all = upgradeQuery(req).getAll(k);
+    const params = upgradeQuery(req);
+    params.delete('ticket');
+    params.delete('lastEventId');
+    const query = Object.fromEntries([...new Set(params.keys())].map((k) => {
+      const all = params.getAll(k);
       return [k, all.length === 1 ? all[0] : all];
     }));
     const filter = this.scopeFor(parseFilter(query), projects, null);

@@ -56,7 +56,8 @@ export function mountLive(router: Router, hub: LiveHub): void {
 }
 
 async function open(ctx: Context, hub: LiveHub, format: SseFormat): Promise<void> {
-  const { lastEventId: fromQuery, ...filter } = ctx.query as Record<string, unknown>;
+  // `ticket` is a credential the access layer has already checked, not part of the filter.
+  const { lastEventId: fromQuery, ticket: _ticket, ...filter } = ctx.query as Record<string, unknown>;
   const lastEventId = parseLastEventId(ctx.get('last-event-id') || fromQuery);
   // Set before the stream takes the response over, so the request is recorded as the 200 it is.
   ctx.status = 200;
