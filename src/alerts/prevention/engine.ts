@@ -179,10 +179,12 @@ export class PreventionEngine {
       details: { failures: b.failures, cb_failure_threshold: cfg.cb_failure_threshold, cb_cooldown_seconds: cfg.cb_cooldown_seconds, cb_half_open_max_calls: cfg.cb_half_open_max_calls },
     };
     if (t.opened) {
+      // Read now: the alert is recorded after later spans of the batch have moved the breaker on.
+      const failures = b.failures;
       alerts.push(() => this.alerter.raise({
-        ...base, type: 'circuit_breaker_open', severity: 'critical', value: b.failures, threshold: cfg.cb_failure_threshold,
+        ...base, type: 'circuit_breaker_open', severity: 'critical', value: failures, threshold: cfg.cb_failure_threshold,
         title: `Circuit breaker open: ${s.server_name}${s.agent_name ? ` (agent ${s.agent_name})` : ''}`,
-        message: `${b.failures} consecutive failed calls to ${s.server_name}; calls should wait ${cfg.cb_cooldown_seconds} s, then ${cfg.cb_half_open_max_calls} trial call(s).`,
+        message: `${failures} consecutive failed calls to ${s.server_name}; calls should wait ${cfg.cb_cooldown_seconds} s, then ${cfg.cb_half_open_max_calls} trial call(s).`,
       }));
     }
     if (t.closed) {
