@@ -51,11 +51,24 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
   'POST /api/traces/otlp': INGEST,
   'POST /api/ingest': INGEST,
   'POST /api/traces/spans': INGEST,
+  'POST /v1/logs': INGEST,
 
   // Traces and spans.
   'GET /api/traces': VIEWER,
   'GET /api/traces/spans': VIEWER,
   'GET /api/traces/:traceId': VIEWER,
+
+  // Costs, stats, reliability, SLOs, exports.
+  'GET /api/costs/summary': VIEWER,
+  'GET /api/costs/breakdown': VIEWER,
+  'GET /api/stats': VIEWER,
+  'GET /api/reliability/anomalies': VIEWER,
+  'GET /api/export/traces': VIEWER,
+  'GET /api/slos': VIEWER,
+  'GET /api/slos/status': VIEWER,
+  'POST /api/slos': audited(ADMIN, 'slo.created'),
+  'PATCH /api/slos/:slo_id': audited(ADMIN, 'slo.updated'),
+  'DELETE /api/slos/:slo_id': audited(ADMIN, 'slo.deleted'),
 
   // Model price overrides apply to every project's costs.
   'GET /api/costs/models': VIEWER,
@@ -118,13 +131,11 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
   'GET /api/prevention/sessions': VIEWER,
   // gRPC: the OTLP trace service and grpc.health.v1 (probes, open like /api/readiness).
   'grpc /opentelemetry.proto.collector.trace.v1.TraceService/Export': INGEST,
+  'grpc /opentelemetry.proto.collector.logs.v1.LogsService/Export': INGEST,
   'grpc /grpc.health.v1.Health/Check': OPEN,
   'grpc /grpc.health.v1.Health/Watch': OPEN,
   'grpc /grpc.health.v1.Health/List': OPEN,
 };
-
-/** Referenced so the constants every route kind may need stay defined while no route uses them yet. */
-export const ROUTE_KINDS = { OPEN, ANY_KEY, VIEWER, INGEST, ADMIN, INSTANCE_VIEWER, INSTANCE_ADMIN, STREAM } as const;
 
 /** What a route key needs; unknown routes are closed (INSTANCE_ADMIN). */
 export function routeAccess(key: string): RouteAccess {
