@@ -100,6 +100,29 @@ export const configSchema = z.object({
     /** Days kept per project, overriding retentionDays for that project (0 keeps the project's data forever). */
     retentionByProject: z.record(z.string().min(1), z.number().int().min(0)).default({}),
   }).strict().prefault({}),
+  /** The read side's aggregates (docs/costs.md). */
+  analysis: z.object({
+    /** GET /api/reliability/anomalies: z-scores of the current window against equal-length buckets of the baseline before it. */
+    anomalies: z.object({
+      /** Length of the current window (and of each baseline bucket), hours. */
+      currentHours: z.number().int().min(1).max(24).default(1),
+      /** The baseline before the current window, hours (7 days). */
+      baselineHours: z.number().int().min(24).max(720).default(168),
+      /** z from which a degradation is an anomaly (warning)... */
+      zThreshold: z.number().min(0.5).max(20).default(3),
+      /** ...and a critical one. */
+      criticalZThreshold: z.number().min(0.5).max(50).default(5),
+      /** Calls a group needs in the current window to be scored. */
+      minCurrentCalls: positiveInt.default(5),
+      /** Baseline buckets with calls a group needs to be scored. */
+      minBaselineBuckets: z.number().int().min(2).default(3),
+      /** Floor of the error rate's standard deviation, so a baseline that never failed still scores new failures. */
+      errorRateMinStddev: z.number().positive().max(1).default(0.01),
+      /** Floor of the p99 latency's standard deviation, as a fraction of the baseline mean (and at least 1 ms). */
+      latencyMinStddevRatio: z.number().positive().max(10).default(0.05),
+    }).strict().refine((a) => a.criticalZThreshold >= a.zThreshold, { error: 'must not be below zThreshold', path: ['criticalZThreshold'] })
+      .prefault({}),
+  }).strict().prefault({}),
   limits: z.object({
     /** Largest request body accepted on the wire (compressed size), bytes. */
     maxBodyBytes: positiveInt.default(16 * 1024 * 1024),
