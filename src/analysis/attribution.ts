@@ -27,7 +27,11 @@ export const ATTRIBUTED_SPANS_CTE = `
   a AS (
     SELECT s.*, coalesce(s.agent_name, t.trace_agent) AS agent FROM s LEFT JOIN trace_agent t USING (trace_id))`;
 
-/** A span that is a model call (names a model, or reports tokens or a cost). */
-export const IS_CALL_SQL = '(model IS NOT NULL OR input_tokens IS NOT NULL OR output_tokens IS NOT NULL OR cost_usd IS NOT NULL)';
+/**
+ * A span that is a model call: an llm_call or embedding span, or any span
+ * reporting tokens or a cost (an agent span that only names its model,
+ * such as the AI SDK's outer ai.generateText, is not).
+ */
+export const IS_CALL_SQL = "(type IN ('llm_call', 'embedding') OR input_tokens IS NOT NULL OR output_tokens IS NOT NULL OR cost_usd IS NOT NULL)";
 /** A model call with tokens but no cost: no price matched (counted, never a silent 0). */
 export const IS_UNPRICED_SQL = '(cost_usd IS NULL AND (input_tokens IS NOT NULL OR output_tokens IS NOT NULL))';

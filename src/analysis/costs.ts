@@ -11,7 +11,7 @@ export interface CostQuery extends TimeWindow {
 
 /** Token and cost sums of a set of model calls. */
 export interface Usage {
-  /** Model calls: spans naming a model or reporting tokens or a cost. */
+  /** Model calls: llm_call and embedding spans, and any span reporting tokens or a cost. */
   calls: number;
   /** Calls with tokens but no cost (no price matched): their cost is missing from costUsd. */
   unpricedCalls: number;

@@ -19,7 +19,7 @@ export const CostSummaryQuery = z.object({
 });
 
 const usage = z.object({
-  calls: z.number().int().describe('model calls: spans naming a model or reporting tokens or a cost'),
+  calls: z.number().int().describe('model calls: llm_call and embedding spans, and any span reporting tokens or a cost'),
   unpricedCalls: z.number().int().describe('calls with tokens but no price: their cost is missing from costUsd'),
   costUsd: z.number(),
   inputTokens: z.number().int(),
