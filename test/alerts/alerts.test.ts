@@ -154,6 +154,27 @@ describe('a threshold rule', () => {
   });
 });
 
+describe('SLO breaches', () => {
+  it('raise slo_breached once from the SLO evaluation and resolve once it is met again', async () => {
+    const slo = await (await postJson(api('/api/slos?project_id=slo-p'), { agent_name: 'support', metric: 'success_rate', threshold: 0.9, window_hours: 1 })).json() as any;
+    const agentSpan = (id: string, status: 'ok' | 'error') => ({ ...span(id, status), agentName: 'support' });
+    await postJson(api('/api/ingest'), { projectId: 'slo-p', spans: [agentSpan('s1', 'error'), agentSpan('s2', 'ok')] });
+    await waitLoaded(server);
+    const evaluate = async () => (await (await fetch(api('/api/alerts/evaluate'), { method: 'POST' })).json()) as any;
+    await evaluate();
+    await evaluate();
+    const breached = (await (await fetch(api('/api/alerts?project_id=slo-p&type=slo_breached'))).json()) as any;
+    expect(breached.alerts).toHaveLength(1);
+    expect(breached.alerts[0]).toMatchObject({ status: 'triggered', agent_name: 'support', value: 0.5, threshold: 0.9, details: { slo_id: slo.slo_id } });
+    await postJson(api('/api/ingest'), { projectId: 'slo-p', spans: Array.from({ length: 20 }, (_, i) => agentSpan(`g${i}`, 'ok')) });
+    await waitLoaded(server);
+    await evaluate();
+    await evaluate();
+    const after = (await (await fetch(api('/api/alerts?project_id=slo-p&type=slo_breached'))).json()) as any;
+    expect(after.alerts.map((a: any) => a.status)).toEqual(['resolved', 'triggered']);
+  });
+});
+
 describe('the outbound URL policy', () => {
   let strict: TestServer;
   beforeAll(async () => {
