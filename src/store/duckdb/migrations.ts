@@ -184,6 +184,22 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       );
     `,
   },
+  {
+    version: 10,
+    name: 'the agent and MCP server catalogs (metadata per project and name)',
+    sql: `
+      CREATE TABLE agent_metadata (
+        project_id VARCHAR NOT NULL, agent_name VARCHAR NOT NULL, id VARCHAR NOT NULL, description VARCHAR NOT NULL,
+        owner VARCHAR NOT NULL, tags JSON NOT NULL, status VARCHAR NOT NULL, runbook_url VARCHAR NOT NULL, source VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, PRIMARY KEY (project_id, agent_name)
+      );
+      CREATE TABLE server_metadata (
+        project_id VARCHAR NOT NULL, server_name VARCHAR NOT NULL, id VARCHAR NOT NULL, description VARCHAR NOT NULL,
+        owner VARCHAR NOT NULL, tags JSON NOT NULL, runbook_url VARCHAR NOT NULL, source VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, PRIMARY KEY (project_id, server_name)
+      );
+    `,
+  },
 ];
 
 /** Applies every migration newer than the stored version; returns the resulting version. */
