@@ -117,7 +117,7 @@ export async function detectAnomalies(
       const z = (current - mean) / Math.max(sd, floor);
       if (!(z >= q.zThreshold)) continue;
       found.push({
-        ...base, metric, z_score: z, current_value: current, baseline_value: mean, baseline_stddev: sd,
+        ...base, metric, z_score: round9(z), current_value: round9(current), baseline_value: round9(mean), baseline_stddev: round9(sd),
         severity: z >= q.criticalZThreshold ? 'critical' : 'warning',
       });
     }
@@ -132,5 +132,8 @@ export async function detectAnomalies(
     evaluatedAt: detectedAt,
   };
 }
+
+/** Rounded to 1e-9, so the order DuckDB adds the buckets in (hot rows, lake files) never shows in the answer. */
+const round9 = (x: number) => Math.round(x * 1e9) / 1e9;
 
 const key = (a: Anomaly) => [a.kind, a.server_name, a.tool_name, a.agent_name, a.model_id, a.metric].map((v) => v ?? '').join('\u0000');

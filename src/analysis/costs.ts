@@ -76,7 +76,7 @@ export async function costReport(conn: DuckDBConnection, q: CostQuery): Promise<
         ${tokens('reasoning_tokens', 'is_call')} AS reasoning_tokens,
         count(*) AS spans, count(*) FILTER (WHERE is_call AND NOT is_tool) AS llm_calls, count(*) FILTER (WHERE is_tool) AS tool_calls,
         count(*) FILTER (WHERE is_tool AND status = 'error') AS tool_errors,
-        coalesce(avg(duration_ms) FILTER (WHERE is_tool), 0) AS tool_latency_ms
+        round(coalesce(avg(duration_ms) FILTER (WHERE is_tool), 0), 9) AS tool_latency_ms
       FROM r WHERE is_call OR is_tool
       GROUP BY GROUPING SETS ((model, provider), (provider), (agent), (server_name, tool_name), ()))
     SELECT * FROM g
