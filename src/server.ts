@@ -14,6 +14,11 @@ import { installClientErrorHandler } from './api/client-error.js';
 import { HttpMetrics } from './api/http-metrics.js';
 import { mountHealth } from './api/routes/health.js';
 import { mountTraces, DEFAULT_PROJECT } from './api/routes/traces.js';
+import { mountSessions } from './api/routes/sessions.js';
+import { mountAgents } from './api/routes/agents.js';
+import { mountCatalog } from './api/routes/catalog.js';
+import { CatalogTable } from './analysis/catalog.js';
+import { DiscoveryCache } from './analysis/discovery.js';
 import { mountMetrics } from './api/routes/metrics.js';
 import { GenAiObserver, GRPC_EXPORT_METHOD, LookspanMetrics, StoredSpanCount } from './metrics/index.js';
 import { mountModelPrices } from './api/routes/model-prices.js';
@@ -123,6 +128,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   }
   const costs = createCostModel();
   const modelPrices = await ModelPriceTable.open(store.db.instance);
+  const catalog = await CatalogTable.open(store.db.instance);
   costs.setOverrides(await modelPrices.list());
   const pipeline = new Pipeline(
     {
@@ -177,7 +183,10 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   mountOtlpHttp(router, { pipeline, limits });
   mountNativeIngest(router, { pipeline, limits });
   mountHealth(router, { store, pipeline, startedAt, ready, shuttingDown: () => shuttingDown });
-  mountTraces(router, () => store.db.reader, store.db);
+  mountTraces(router, store.db);
+  mountSessions(router, store.db);
+  mountAgents(router, store.db);
+  mountCatalog(router, { db: store.db, catalog, discovery: new DiscoveryCache() });
   mountCosts(router, store.db);
   mountStats(router, store.db);
   mountSlos(router, { table: new SloTable(store.db.instance), db: store.db });
@@ -222,6 +231,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   } catch (err) {
     server.close();
     modelPrices.close();
+    catalog.close();
     await access.close();
     await store.close(Date.now());
     throw err;
@@ -288,6 +298,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
       // API reads whose clients are gone must not hold up closing DuckDB.
       store.db.reader.interrupt();
       modelPrices.close();
+      catalog.close();
       await access.close();
       await storedSpans.close();
       await store.close(deadline, (s) => { step = s; });

@@ -58,6 +58,19 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
   'GET /api/traces/spans': VIEWER,
   'GET /api/traces/:traceId': VIEWER,
 
+  // Sessions, lineage and the agent catalog (src/api/routes/{sessions,agents,catalog}.ts).
+  'GET /api/sessions': VIEWER,
+  'GET /api/sessions/:id': VIEWER,
+  'GET /api/agents/sessions': VIEWER,
+  'GET /api/agents/sessions/:session_id': VIEWER,
+  'GET /api/agents/lineage': VIEWER,
+  'GET /api/agents/metadata': VIEWER,
+  'GET /api/agents/metadata/:agent_name': VIEWER,
+  'PUT /api/agents/metadata/:agent_name': audited(ADMIN, 'agent_metadata.updated'),
+  'DELETE /api/agents/metadata/:agent_name': audited(ADMIN, 'agent_metadata.deleted'),
+  'POST /api/agents/discover': audited(ADMIN, 'agents.discovered'),
+  'POST /api/servers/discover': audited(ADMIN, 'servers.discovered'),
+
   // Costs, stats, reliability, SLOs, exports.
   'GET /api/costs/summary': VIEWER,
   'GET /api/costs/breakdown': VIEWER,

@@ -1,5 +1,10 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { isoSql, queryRows, Where } from './rows.js';
+import { paramList } from './trace-window.js';
+
+/** The span statuses of the ToolCallSpan shape: `error` matches every failed span, `timeout` and `prevented` only those. */
+export const TOOL_CALL_STATUSES = ['success', 'error', 'timeout', 'prevented'] as const;
+export type ToolCallStatus = (typeof TOOL_CALL_STATUSES)[number];
 
 export interface SpanFilter {
   projectId: string;
@@ -7,12 +12,19 @@ export interface SpanFilter {
   toolName?: string;
   sessionId?: string;
   agentName?: string;
-  status?: 'success' | 'error';
+  traceId?: string;
+  /** Request or response model. */
+  model?: string;
+  /** The stored span type (llm_call, tool_call, agent, …). */
+  type?: string;
+  status?: ToolCallStatus;
   /** Microseconds since the epoch, inclusive bounds on the span start. */
   fromUs?: number;
   toUs?: number;
   limit: number;
   offset: number;
+  /** Also count every matching span (a scan of all of them; the page itself does not need it). */
+  withTotal?: boolean;
 }
 
 /** A stored span in the ToolCallSpan shape of langsight-api.txt (snake_case). */
@@ -29,7 +41,7 @@ export interface ToolCallSpanView {
   started_at: string;
   ended_at: string;
   latency_ms: number;
-  status: 'success' | 'error';
+  status: ToolCallStatus;
   error: string | null;
   model_id: string | null;
   input_tokens: number | null;
@@ -37,50 +49,100 @@ export interface ToolCallSpanView {
   cost_usd: number | null;
 }
 
-/** Spans filtered by server, tool, session, agent, status and time, newest first, with the total ignoring limit/offset. */
-export async function listSpans(conn: DuckDBConnection, f: SpanFilter): Promise<{ spans: ToolCallSpanView[]; total: number }> {
+/**
+ * A call to an MCP server: a span naming its server and a tool or an MCP
+ * method (a ToolCallSpan of type agent or handoff names a "server" too, its
+ * own, and is not a call to one).
+ */
+export const SERVER_CALL_SQL = `(server_name IS NOT NULL AND (tool_name IS NOT NULL OR mcp_method IS NOT NULL))`;
+
+/** The ToolCallSpan status of a stored span: the error types the native receiver records for `timeout` and `prevented` come back as sent. */
+export const TOOL_CALL_STATUS_SQL = `CASE WHEN status <> 'error' THEN 'success' WHEN error_type = 'timeout' THEN 'timeout'
+  WHEN error_type = 'prevented' THEN 'prevented' ELSE 'error' END`;
+
+/** Columns a ToolCallSpanView is built from. */
+export const TOOL_CALL_COLUMNS = `span_id, trace_id, parent_span_id, type, project_id, server_name, tool_name, session_id, agent_name,
+  ${isoSql('started_at')} AS started_iso, ${isoSql('ended_at')} AS ended_iso, duration_ms, ${TOOL_CALL_STATUS_SQL} AS tool_status, status_message,
+  coalesce(response_model, request_model) AS model_id, input_tokens, output_tokens, cost_usd`;
+
+/** A row of TOOL_CALL_COLUMNS in the ToolCallSpan shape. */
+export function toToolCallSpan(r: Record<string, unknown>): ToolCallSpanView {
+  const status = r.tool_status as ToolCallStatus;
+  return {
+    span_id: r.span_id as string,
+    trace_id: r.trace_id as string,
+    parent_span_id: (r.parent_span_id as string) ?? null,
+    span_type: r.type as string,
+    project_id: r.project_id as string,
+    server_name: (r.server_name as string) ?? null,
+    tool_name: (r.tool_name as string) ?? null,
+    session_id: (r.session_id as string) ?? null,
+    agent_name: (r.agent_name as string) ?? null,
+    started_at: r.started_iso as string,
+    ended_at: r.ended_iso as string,
+    latency_ms: Number(r.duration_ms),
+    status,
+    error: status === 'success' ? null : ((r.status_message as string) ?? null),
+    model_id: (r.model_id as string) ?? null,
+    input_tokens: (r.input_tokens as number) ?? null,
+    output_tokens: (r.output_tokens as number) ?? null,
+    cost_usd: (r.cost_usd as number) ?? null,
+  };
+}
+
+const isoDate = (us: number) => new Date(Math.floor(us / 1000)).toISOString().slice(0, 10);
+
+/** Dates that hold spans of the project, newest first (the lake catalog and hot rows; no lake file is opened). */
+async function spanDates(conn: DuckDBConnection, projectId: string): Promise<string[]> {
+  const rows = await queryRows(conn, `
+    SELECT DISTINCT date FROM (
+      SELECT date FROM lake_files WHERE kind = 'spans' AND project_id = $1
+      UNION ALL SELECT strftime(started_at, '%Y-%m-%d') FROM spans WHERE project_id = $1)
+    ORDER BY date DESC`, [projectId]);
+  return rows.map((r) => String(r.date));
+}
+
+/**
+ * Spans filtered by server, tool, session, agent, trace, model, type, status
+ * and time, newest first, and whether more follow; with `withTotal` the
+ * count of every match. A span is filed under the date it started, so the
+ * page is read from the newest dates first, widening (doubling the dates)
+ * until it is full: the cost follows the page, not the history.
+ */
+export async function listSpans(conn: DuckDBConnection, f: SpanFilter): Promise<{ spans: ToolCallSpanView[]; hasMore: boolean; total?: number }> {
   const w = new Where('project_id = ?', f.projectId)
     .add('server_name = ?', f.serverName)
     .add('tool_name = ?', f.toolName)
     .add('session_id = ?', f.sessionId)
     .add('agent_name = ?', f.agentName)
+    .add('trace_id = ?', f.traceId)
+    .add('type = ?', f.type)
     .add('started_at >= make_timestamp(?::BIGINT)', f.fromUs)
     .add('started_at <= make_timestamp(?::BIGINT)', f.toUs);
-  if (f.status === 'error') w.raw(`status = 'error'`);
+  if (f.model !== undefined && f.model !== '') {
+    w.params.push(f.model);
+    w.raw(`(request_model = $${w.params.length} OR response_model = $${w.params.length})`);
+  }
   if (f.status === 'success') w.raw(`status <> 'error'`);
-  const where = w.sql;
-  const params = w.params;
-  const n = params.length;
-  const rows = await queryRows(
-    conn,
-    `SELECT span_id, trace_id, parent_span_id, type, project_id, server_name, tool_name, session_id, agent_name,
-            ${isoSql('started_at')} AS started_iso, ${isoSql('ended_at')} AS ended_iso, duration_ms, status, status_message,
-            coalesce(response_model, request_model) AS model_id, input_tokens, output_tokens, cost_usd
-       FROM all_spans WHERE ${where} ORDER BY started_at DESC, span_id LIMIT $${n + 1} OFFSET $${n + 2}`,
-    [...params, f.limit, f.offset],
-  );
-  const total = await queryRows(conn, `SELECT count(*) AS n FROM all_spans WHERE ${where}`, params);
-  return {
-    total: Number(total[0].n),
-    spans: rows.map((r) => ({
-      span_id: r.span_id as string,
-      trace_id: r.trace_id as string,
-      parent_span_id: (r.parent_span_id as string) ?? null,
-      span_type: r.type as string,
-      project_id: r.project_id as string,
-      server_name: (r.server_name as string) ?? null,
-      tool_name: (r.tool_name as string) ?? null,
-      session_id: (r.session_id as string) ?? null,
-      agent_name: (r.agent_name as string) ?? null,
-      started_at: r.started_iso as string,
-      ended_at: r.ended_iso as string,
-      latency_ms: Number(r.duration_ms),
-      status: r.status === 'error' ? 'error' : 'success',
-      error: r.status === 'error' ? ((r.status_message as string) ?? null) : null,
-      model_id: (r.model_id as string) ?? null,
-      input_tokens: (r.input_tokens as number) ?? null,
-      output_tokens: (r.output_tokens as number) ?? null,
-      cost_usd: (r.cost_usd as number) ?? null,
-    })),
+  else if (f.status === 'error') w.raw(`status = 'error'`);
+  else if (f.status !== undefined) w.raw(`status = 'error' AND error_type = '${f.status === 'timeout' ? 'timeout' : 'prevented'}'`);
+  const need = f.offset + f.limit + 1;
+  const dates = (await spanDates(conn, f.projectId)).filter((d) =>
+    (f.toUs === undefined || d <= isoDate(f.toUs)) && (f.fromUs === undefined || d >= isoDate(f.fromUs)));
+  let rows: Record<string, unknown>[] = [];
+  for (let width = 1; dates.length > 0; width *= 2) {
+    const last = Math.min(width, dates.length) === dates.length;
+    const { params, add } = paramList(w.params);
+    const since = last ? '' : ` AND started_at >= CAST(${add(dates[width - 1])} AS TIMESTAMP)`;
+    rows = await queryRows(conn,
+      `SELECT ${TOOL_CALL_COLUMNS} FROM all_spans WHERE ${w.sql}${since}
+       ORDER BY started_at DESC, trace_id, span_id LIMIT ${add(need)}`, params);
+    if (rows.length >= need || last) break;
+  }
+  const result: { spans: ToolCallSpanView[]; hasMore: boolean; total?: number } = {
+    spans: rows.slice(f.offset, f.offset + f.limit).map(toToolCallSpan),
+    hasMore: rows.length > f.offset + f.limit,
   };
+  if (f.withTotal) result.total = Number((await queryRows(conn, `SELECT count(*) AS n FROM all_spans WHERE ${w.sql}`, w.params))[0].n);
+  return result;
 }

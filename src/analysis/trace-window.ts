@@ -6,16 +6,19 @@ import { queryRows } from './rows.js';
  * Newest-first searches whose cost follows the page, not the history.
  *
  * A trace's summary is merged from partial rows (one hot, one per seal),
- * each filed under the date its own first span started. A trace whose true
- * start falls on date D or later has every part dated D or later, so the
- * parts dated ≥ D merge into exact summaries for exactly those traces.
- * The search therefore merges only the newest dates first (hive pruning
- * skips every older file unopened) and widens the window, doubling the
- * number of dates, until the page is full or no date is left. A trace that
- * started before D but also has a part dated ≥ D shows up in the window
- * with a too-late start; one probe by trace id into the older dates finds
- * such traces and drops them (they are found, exactly merged, once the
- * window reaches their first date).
+ * each starting with its own first span (and filed under that span's
+ * date). A trace whose true start is at time B or later has every part
+ * starting at B or later, so the parts starting ≥ B merge into exact
+ * summaries for exactly those traces. The search therefore merges only the
+ * newest parts first (hive pruning on the date skips older days unopened,
+ * row-group statistics on the start skip the rest of the bound's day) and
+ * widens the window, doubling its length, until the page is full or the
+ * oldest part is inside. A trace that started before B but also has a part
+ * starting ≥ B shows up in the window with a too-late start; one probe by
+ * trace id into the older parts finds such traces and drops them (they
+ * are found, exactly merged, once the window reaches their first part).
+ * The first window is sized from the catalog's part count for about twice
+ * the rows the page needs, so a page usually takes one window.
  *
  * The same holds one level up for anything that starts with its earliest
  * trace (a session): `windowSearch` is the driver, `newestTraces` and the
@@ -35,7 +38,7 @@ export interface WindowQuery {
    * the trace), so it costs what the window costs.
    */
   spanWhere?: string;
-  /** Bounds on the trace start (µs), to skip dates that cannot hold a match. */
+  /** Bounds on the trace start (µs), to skip parts that cannot hold a match. */
   fromUs?: number;
   toUs?: number;
   /** Rows wanted after skipping `offset`. */
@@ -43,25 +46,35 @@ export interface WindowQuery {
   offset: number;
 }
 
-const isoDate = (us: number) => new Date(Math.floor(us / 1000)).toISOString().slice(0, 10);
+export const isoDate = (us: number) => new Date(Math.floor(us / 1000)).toISOString().slice(0, 10);
 
-/** Dates that hold trace parts of the project, newest first (catalog and hot rows only; no lake file is opened). */
-export async function partDates(conn: DuckDBConnection, projectId: string): Promise<string[]> {
+/** The project's trace parts: how many, and the earliest and latest start (catalog and hot rows only; no lake file is opened). */
+export async function partRange(conn: DuckDBConnection, projectId: string): Promise<{ parts: number; firstUs: number; lastUs: number } | null> {
   const rows = await queryRows(conn, `
-    SELECT DISTINCT date FROM (
-      SELECT date FROM lake_files WHERE kind = 'traces' AND project_id = $1
-      UNION ALL SELECT strftime(started_at, '%Y-%m-%d') FROM traces WHERE project_id = $1)
-    ORDER BY date DESC`, [projectId]);
-  return rows.map((r) => String(r.date));
+    SELECT sum(n)::BIGINT AS parts, epoch_us(min(lo)) AS first_us, epoch_us(max(hi)) AS last_us FROM (
+      SELECT sum(rows) AS n, min(min_started_at) AS lo, max(max_started_at) AS hi FROM lake_files WHERE kind = 'traces' AND project_id = $1
+      UNION ALL SELECT count(*), min(started_at), max(started_at) FROM traces WHERE project_id = $1)`, [projectId]);
+  const r = rows[0];
+  if (r === undefined || r.first_us === null || r.first_us === undefined) return null;
+  return { parts: Number(r.parts), firstUs: Number(r.first_us), lastUs: Number(r.last_us) };
 }
 
-/** Trace ids among `ids` with a part dated before `date`. */
-export async function startedEarlier(conn: DuckDBConnection, projectId: string, date: string, ids: string[]): Promise<Set<string>> {
+/** The condition on trace parts starting at or after `boundUs` (the date first, for hive pruning). */
+export const partsSince = (boundUs: number, add: (v: DuckDBValue) => string) =>
+  `date >= ${add(isoDate(boundUs))} AND started_at >= make_timestamp(${add(boundUs)}::BIGINT)`;
+
+/** The condition on trace parts starting before `boundUs`. */
+export const partsBefore = (boundUs: number, add: (v: DuckDBValue) => string) =>
+  `date <= ${add(isoDate(boundUs))} AND started_at < make_timestamp(${add(boundUs)}::BIGINT)`;
+
+/** Trace ids among `ids` with a part starting before `boundUs`. */
+export async function startedEarlier(conn: DuckDBConnection, projectId: string, boundUs: number, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const marks = ids.map((_, i) => `$${i + 3}`).join(', ');
+  const { params, add } = paramList([projectId]);
+  const before = partsBefore(boundUs, add);
+  const marks = ids.map((id) => add(id)).join(', ');
   const rows = await queryRows(conn,
-    `SELECT DISTINCT trace_id FROM all_trace_parts WHERE project_id = $1 AND date < $2 AND trace_id IN (${marks})`,
-    [projectId, date, ...ids]);
+    `SELECT DISTINCT trace_id FROM all_trace_parts WHERE project_id = $1 AND ${before} AND trace_id IN (${marks})`, params);
   return new Set(rows.map((r) => String(r.trace_id)));
 }
 
@@ -72,37 +85,46 @@ export interface WindowSearch<R> {
   toUs?: number;
   limit: number;
   offset: number;
+  /** Trace parts a row is made of, on average (sizes the first window; default 1). */
+  partsPerRow?: number;
   /**
-   * Up to `limit` rows, newest first, merged from the parts dated ≥ `bound`
-   * (every part when `bound` is null: the window reached the oldest date).
+   * Up to `limit` rows, newest first, merged from the parts starting at or
+   * after `boundUs` (every part when `boundUs` is null: the window holds
+   * the oldest part).
    */
-  fetch(bound: string | null, limit: number): Promise<R[]>;
-  /** Rows among `rows` that started before `bound` (they show up in the window with a too-late start). */
-  startedBefore(bound: string, rows: R[]): Promise<Set<R>>;
+  fetch(boundUs: number | null, limit: number): Promise<R[]>;
+  /** Rows among `rows` that started before `boundUs` (they show up in the window with a too-late start). */
+  startedBefore(boundUs: number, rows: R[]): Promise<Set<R>>;
 }
 
-/** Runs a newest-first search over widening date windows; returns the page and whether more rows follow it. */
+const MINUTE_US = 60_000_000;
+
+/** Runs a newest-first search over widening windows; returns the page and whether more rows follow it. */
 export async function windowSearch<R>(conn: DuckDBConnection, q: WindowSearch<R>): Promise<{ rows: R[]; hasMore: boolean }> {
   const need = q.offset + q.limit + 1;
-  const all = await partDates(conn, q.projectId);
-  const oldest = all[all.length - 1];
-  // Window bounds worth trying: dates that can hold a start inside [from, to].
-  const fromDate = q.fromUs === undefined ? undefined : isoDate(q.fromUs);
-  const toDate = q.toUs === undefined ? undefined : isoDate(q.toUs);
-  const bounds = all.filter((d) => (toDate === undefined || d <= toDate) && (fromDate === undefined || d >= fromDate));
-  // A start inside [from, to] has its first part dated inside it: no such date, no such row.
-  if (bounds.length === 0) return { rows: [], hasMore: false };
-  for (let width = 1; ; width *= 2) {
-    const idx = Math.min(width, bounds.length) - 1;
-    // The window reached the oldest date: merge every part, nothing older to probe.
-    const bound = bounds[idx] === oldest ? null : bounds[idx];
+  const range = await partRange(conn, q.projectId);
+  // A start inside [from, to] needs a part starting inside it.
+  if (range === null || q.toUs !== undefined && q.toUs < range.firstUs || q.fromUs !== undefined && q.fromUs > range.lastUs) {
+    return { rows: [], hasMore: false };
+  }
+  const top = Math.min(q.toUs ?? Infinity, range.lastUs);
+  // About twice the parts the page needs, at the history's average rate (a minute at least).
+  const rate = range.parts / Math.max(1, range.lastUs - range.firstUs);
+  let width = Math.max(MINUTE_US, Math.ceil((2 * need * (q.partsPerRow ?? 1)) / Math.max(rate, 1e-12)));
+  for (;; width *= 2) {
+    let bound: number | null = top - width;
+    // The window holds the oldest part: merge every part, nothing older to probe.
+    if (bound <= range.firstUs && (q.fromUs === undefined || q.fromUs <= range.firstUs)) bound = null;
+    // Nothing before `from` can match: the window stops there (traces that started earlier are still probed for).
+    else if (q.fromUs !== undefined && bound <= q.fromUs) bound = q.fromUs;
+    const last = bound === null || bound === q.fromUs;
     let limit = need;
     for (;;) {
       const rows = await q.fetch(bound, limit);
       const early = bound === null ? new Set<R>() : await q.startedBefore(bound, rows);
       const kept = rows.filter((r) => !early.has(r));
       const exhausted = rows.length < limit;
-      if (kept.length >= need || bound === null || idx === bounds.length - 1 && exhausted) {
+      if (kept.length >= need || bound === null || last && exhausted) {
         return { rows: kept.slice(q.offset, q.offset + q.limit), hasMore: kept.length > q.offset + q.limit };
       }
       // Rows dropped as earlier-started: ask the same window for as many more.
@@ -121,21 +143,19 @@ export function paramList(base: readonly DuckDBValue[]): { params: DuckDBValue[]
   return { params, add: (v) => { params.push(v); return `$${params.length}`; } };
 }
 
-/** The trace parts of a window as a CTE body: parts dated ≥ `bound` (every part when null). */
-export const windowParts = (bound: string | null, add: (v: DuckDBValue) => string) => bound === null
+/** The trace parts of a window as a CTE body: parts starting at or after `boundUs` (every part when null). */
+export const windowParts = (boundUs: number | null, add: (v: DuckDBValue) => string) => boundUs === null
   ? `SELECT * EXCLUDE (date) FROM all_trace_parts WHERE project_id = $1`
-  : `SELECT * EXCLUDE (date) FROM all_trace_parts WHERE project_id = $1 AND date >= ${add(bound)}`;
+  : `SELECT * EXCLUDE (date) FROM all_trace_parts WHERE project_id = $1 AND ${partsSince(boundUs, add)}`;
 
 /**
  * The semi-join of `spanWhere` as a condition on merged traces: spans that
- * started on or after the window's first date (and `fromUs`) only.
+ * started at or after the window's bound (and `fromUs`) only.
  */
-export function spanSemiJoin(spanWhere: string, bound: string | null, fromUs: number | undefined, add: (v: DuckDBValue) => string): string {
-  const since = [
-    bound === null ? null : `started_at >= CAST(${add(bound)} AS TIMESTAMP)`,
-    fromUs === undefined ? null : `started_at >= make_timestamp(${add(fromUs)}::BIGINT)`,
-  ].filter((x) => x !== null);
-  return `trace_id IN (SELECT trace_id FROM all_spans WHERE project_id = $1 AND (${spanWhere})${since.map((x) => ` AND ${x}`).join('')})`;
+export function spanSemiJoin(spanWhere: string, boundUs: number | null, fromUs: number | undefined, add: (v: DuckDBValue) => string): string {
+  const since = Math.max(boundUs ?? -Infinity, fromUs ?? -Infinity);
+  const cond = since === -Infinity ? '' : ` AND started_at >= make_timestamp(${add(since)}::BIGINT)`;
+  return `trace_id IN (SELECT trace_id FROM all_spans WHERE project_id = $1 AND (${spanWhere})${cond})`;
 }
 
 /**
@@ -153,7 +173,7 @@ export async function newestTraces(conn: DuckDBConnection, q: WindowQuery): Prom
       const where = q.spanWhere === undefined ? q.where : `${q.where} AND ${spanSemiJoin(q.spanWhere, bound, q.fromUs, add)}`;
       return queryRows(conn,
         `WITH parts AS (${parts}), merged AS (${MERGED_TRACES})
-         SELECT trace_id, strftime(merged.started_at, '%Y-%m-%d') AS first_date FROM merged WHERE ${where}
+         SELECT trace_id, epoch_us(merged.started_at) AS start_us FROM merged WHERE ${where}
          ORDER BY merged.started_at DESC, trace_id LIMIT ${add(limit)}`,
         params);
     },
@@ -163,12 +183,12 @@ export async function newestTraces(conn: DuckDBConnection, q: WindowQuery): Prom
     },
   });
   if (page.rows.length === 0) return { rows: [], hasMore: page.hasMore };
-  // Every part of a page trace is dated no earlier than its start: older files stay unopened.
+  // Every part of a page trace starts no earlier than the trace: older parts stay unread.
   const { params, add } = paramList([q.projectId]);
-  const since = add(page.rows.reduce((m, r) => (String(r.first_date) < m ? String(r.first_date) : m), String(page.rows[0].first_date)));
+  const since = partsSince(Math.min(...page.rows.map((r) => Number(r.start_us))), add);
   const ids = page.rows.map((r) => add(String(r.trace_id))).join(', ');
   const rows = await queryRows(conn,
-    `WITH parts AS (SELECT * EXCLUDE (date) FROM all_trace_parts WHERE project_id = $1 AND date >= ${since} AND trace_id IN (${ids})),
+    `WITH parts AS (SELECT * EXCLUDE (date) FROM all_trace_parts WHERE project_id = $1 AND ${since} AND trace_id IN (${ids})),
        merged AS (${MERGED_TRACES})
      SELECT ${q.columns} FROM merged ORDER BY merged.started_at DESC, trace_id`,
     params);

@@ -1,7 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { isoSql, parseJsonColumn, queryRows, Where } from './rows.js';
-import { newestTraces } from './trace-window.js';
-import { traceSources } from '../store/lake/relations.js';
+import { newestTraces, paramList, partsSince, spanSemiJoin } from './trace-window.js';
+import { spanTree } from './span-tree.js';
+import { MERGED_TRACES, traceSources } from '../store/lake/relations.js';
 
 export interface TraceFilter {
   projectId: string;
@@ -10,11 +11,18 @@ export interface TraceFilter {
   sessionId?: string;
   service?: string;
   model?: string;
+  userId?: string;
+  /** Traces with at least one span of this agent, MCP server or tool (a semi-join on spans). */
+  agentName?: string;
+  serverName?: string;
+  toolName?: string;
   /** Microseconds since the epoch, inclusive bounds on the trace start. */
   fromUs?: number;
   toUs?: number;
   limit: number;
   offset: number;
+  /** Order of the page; absent: newest first (the only order whose cost follows the page). */
+  sort?: { by: TraceSortKey; order: 'asc' | 'desc' };
   /** Also count every matching trace (a scan of all of them; the page itself does not need it). */
   withTotal?: boolean;
 }
@@ -25,15 +33,38 @@ const TRACE_COLUMNS = `
   epoch_us(ended_at) - epoch_us(started_at) AS duration_us,
   span_count, error_count, llm_call_count, tool_call_count, input_tokens, output_tokens, cost_usd, models, root_span_id`;
 
+/** Sort keys of the trace list and the column expression each orders by. */
+export const TRACE_SORT_KEYS = {
+  startedAt: 'started_at',
+  durationMs: 'epoch_us(ended_at) - epoch_us(started_at)',
+  costUsd: 'cost_usd',
+  totalTokens: 'input_tokens + output_tokens',
+  spanCount: 'span_count',
+  errorCount: 'error_count',
+} as const;
+export type TraceSortKey = keyof typeof TRACE_SORT_KEYS;
+
 function where(f: TraceFilter): Where {
   return new Where('project_id = ?', f.projectId)
     .add('framework = ?', f.framework)
     .add('status = ?', f.status)
     .add('session_id = ?', f.sessionId)
     .add('service_name = ?', f.service)
+    .add('user_id = ?', f.userId)
     .add('list_contains(models, ?)', f.model)
     .add('started_at >= make_timestamp(?::BIGINT)', f.fromUs)
     .add('started_at <= make_timestamp(?::BIGINT)', f.toUs);
+}
+
+/** The span conditions of a filter, numbered after `w`'s parameters (they share one list); undefined when none. */
+function spanWhere(f: TraceFilter, w: Where): string | undefined {
+  const conds: string[] = [];
+  for (const [col, v] of [['agent_name', f.agentName], ['server_name', f.serverName], ['tool_name', f.toolName]] as const) {
+    if (v === undefined || v === '') continue;
+    w.params.push(v);
+    conds.push(`${col} = $${w.params.length}`);
+  }
+  return conds.length === 0 ? undefined : conds.join(' AND ');
 }
 
 export interface TraceSummary {
@@ -89,27 +120,56 @@ function toSummary(r: Record<string, unknown>): TraceSummary {
  */
 export async function listTraces(conn: DuckDBConnection, f: TraceFilter): Promise<{ traces: TraceSummary[]; hasMore: boolean; total?: number }> {
   const w = where(f);
-  const page = await newestTraces(conn, {
-    projectId: f.projectId, columns: TRACE_COLUMNS, where: w.sql, params: w.params,
-    fromUs: f.fromUs, toUs: f.toUs, limit: f.limit, offset: f.offset,
-  });
+  const spans = spanWhere(f, w);
+  const newestFirst = f.sort === undefined || f.sort.by === 'startedAt' && f.sort.order === 'desc';
+  const page = newestFirst
+    ? await newestTraces(conn, {
+      projectId: f.projectId, columns: TRACE_COLUMNS, where: w.sql, params: w.params, spanWhere: spans,
+      fromUs: f.fromUs, toUs: f.toUs, limit: f.limit, offset: f.offset,
+    })
+    : await sortedTraces(conn, f, w, spans);
   const result: { traces: TraceSummary[]; hasMore: boolean; total?: number } = { traces: page.rows.map(toSummary), hasMore: page.hasMore };
-  if (f.withTotal) result.total = Number((await queryRows(conn, `SELECT count(*) AS n FROM all_traces WHERE ${w.sql}`, w.params))[0].n);
+  if (f.withTotal) {
+    const { params, add } = paramList(w.params);
+    const cond = spans === undefined ? w.sql : `${w.sql} AND ${spanSemiJoin(spans, null, f.fromUs, add)}`;
+    result.total = Number((await queryRows(conn, `SELECT count(*) AS n FROM all_traces WHERE ${cond}`, params))[0].n);
+  }
   return result;
+}
+
+/**
+ * Any other order merges every trace summary in the time range (the whole
+ * history without `from`/`to`): its cost follows what the range holds.
+ */
+async function sortedTraces(conn: DuckDBConnection, f: TraceFilter, w: Where, spans: string | undefined): Promise<{ rows: Record<string, unknown>[]; hasMore: boolean }> {
+  const { params, add } = paramList(w.params);
+  const cond = spans === undefined ? w.sql : `${w.sql} AND ${spanSemiJoin(spans, null, f.fromUs, add)}`;
+  const by = TRACE_SORT_KEYS[f.sort!.by];
+  const dir = f.sort!.order === 'asc' ? 'ASC NULLS LAST' : 'DESC NULLS LAST';
+  const rows = await queryRows(conn,
+    `SELECT ${TRACE_COLUMNS} FROM all_traces WHERE ${cond} ORDER BY ${by} ${dir}, trace_id LIMIT ${add(f.limit + 1)} OFFSET ${add(f.offset)}`,
+    params);
+  return { rows: rows.slice(0, f.limit), hasMore: rows.length > f.limit };
 }
 
 export interface SpanView {
   id: string;
   traceId: string;
   parentSpanId: string | null;
+  /** Index in the trace's `spans` of the parent span; null for a root, or when the parent is not stored. */
+  parentIndex: number | null;
+  /** Steps from the span's root (0 for a root). */
+  depth: number;
   [key: string]: unknown;
 }
 
-function toSpanView(r: Record<string, unknown>): SpanView {
+function toSpanView(r: Record<string, unknown>, parentIndex: number | null, depth: number): SpanView {
   return {
     id: r.span_id as string,
     traceId: r.trace_id as string,
     parentSpanId: (r.parent_span_id as string) ?? null,
+    parentIndex,
+    depth,
     name: r.name,
     kind: r.span_kind,
     type: r.type,
@@ -153,7 +213,11 @@ function toSpanView(r: Record<string, unknown>): SpanView {
   };
 }
 
-/** One trace: summary, spans ordered by start time, and its scores; null when unknown. */
+/**
+ * One trace: summary, spans ordered by start time (each with the index of
+ * its parent in the list: the span tree as a parent index), and its scores;
+ * null when unknown.
+ */
 export async function getTrace(conn: DuckDBConnection, projectId: string, traceId: string) {
   // Only the files whose trace-id filter may hold the trace are opened (relations.ts traceSources).
   const src = await traceSources(conn, projectId, traceId);
@@ -171,13 +235,30 @@ export async function getTrace(conn: DuckDBConnection, projectId: string, traceI
        FROM scores WHERE project_id = $1 AND trace_id = $2 ORDER BY created_at`,
     [projectId, traceId],
   );
+  const tree = spanTree(spans.map((r) => ({ id: String(r.span_id), parentId: (r.parent_span_id as string) ?? null })));
   return {
     ...toSummary(head[0]),
     rootSpanId: (head[0].root_span_id as string) ?? null,
-    spans: spans.map(toSpanView),
+    spans: spans.map((r, i) => toSpanView(r, tree.parentIndex[i], tree.depth[i])),
     scores: scores.map((s) => ({
       id: s.id, spanId: s.span_id ?? null, name: s.name, value: s.value, comment: s.comment ?? null,
       source: s.source, createdAt: s.created_at,
     })),
   };
+}
+
+/**
+ * The summaries of `ids`, oldest first, merged from the parts starting at or
+ * after `sinceUs` (the earliest of their starts: older parts stay unread).
+ */
+export async function traceSummaries(conn: DuckDBConnection, projectId: string, ids: string[], sinceUs: number): Promise<TraceSummary[]> {
+  if (ids.length === 0) return [];
+  const { params, add } = paramList([projectId]);
+  const since = partsSince(sinceUs, add);
+  const marks = ids.map((id) => add(id)).join(', ');
+  const rows = await queryRows(conn,
+    `WITH parts AS (SELECT * EXCLUDE (date) FROM all_trace_parts WHERE project_id = $1 AND ${since} AND trace_id IN (${marks})),
+       merged AS (${MERGED_TRACES})
+     SELECT ${TRACE_COLUMNS} FROM merged ORDER BY merged.started_at, trace_id`, params);
+  return rows.map(toSummary);
 }

@@ -31,7 +31,7 @@ async function expectHealthy(): Promise<void> {
   const h = await get('/api/health');
   expect(h.status).toBe(200);
   expect(h.body.status).toBe('ok');
-  const list = await get('/api/traces/spans?server_name=bounds-mcp');
+  const list = await get('/api/traces/spans?total=1&server_name=bounds-mcp');
   expect(list.status).toBe(200);
   expect(list.body.total).toBe(1);
 }
@@ -93,10 +93,10 @@ describe('query parameters are range-checked (400, never 500)', () => {
   });
 
   it('microsecond time bounds are kept (ISO fractions past milliseconds)', async () => {
-    expect((await get('/api/traces/spans?from=2026-03-17T12:00:00.000001Z')).body.total).toBe(0);
-    expect((await get('/api/traces/spans?from=2026-03-17T12:00:00.000000Z')).body.total).toBe(1);
+    expect((await get('/api/traces/spans?total=1&from=2026-03-17T12:00:00.000001Z')).body.total).toBe(0);
+    expect((await get('/api/traces/spans?total=1&from=2026-03-17T12:00:00.000000Z')).body.total).toBe(1);
     // Without an offset, a date-time is UTC, not the server's local time.
-    expect((await get('/api/traces/spans?from=2026-03-17T12:00:00&to=2026-03-17T12:00:00')).body.total).toBe(1);
+    expect((await get('/api/traces/spans?total=1&from=2026-03-17T12:00:00&to=2026-03-17T12:00:00')).body.total).toBe(1);
   });
 
   it('the server is healthy afterwards', expectHealthy);

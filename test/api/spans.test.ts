@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(async () => s.dispose());
 
-const get = async (q: string) => (await (await fetch(`${s.httpUrl}/api/traces/spans${q}`)).json()) as any;
+const get = async (q: string) => (await (await fetch(`${s.httpUrl}/api/traces/spans${q.startsWith('?') ? `${q}&total=1` : '?total=1'}`)).json()) as any;
 
 describe('GET /api/traces/spans', () => {
   it('lists spans newest first in the ToolCallSpan shape', async () => {
@@ -26,7 +26,7 @@ describe('GET /api/traces/spans', () => {
       server_name: 'postgres-mcp', tool_name: 'query', session_id: 'sess-1', agent_name: 'analyst',
       status: 'error', error: 'connection refused', latency_ms: 500, started_at: '2026-03-17T12:00:01.000000Z', span_type: 'tool_call',
     });
-    expect(body.spans[0]).toMatchObject({ status: 'error', latency_ms: 120 });
+    expect(body.spans[0]).toMatchObject({ status: 'timeout', error: null, latency_ms: 120 });
   });
 
   it('filters by server, tool, session, status and time, and pages', async () => {
@@ -36,7 +36,7 @@ describe('GET /api/traces/spans', () => {
     expect((await get('?server_name=postgres-mcp&status=success')).spans).toHaveLength(1);
     expect((await get('?from=2026-03-17T12:00:01Z&to=2026-03-17T12:00:01.5Z')).total).toBe(1);
     const page = await get('?limit=1&offset=1');
-    expect(page).toMatchObject({ total: 3, limit: 1, offset: 1 });
+    expect(page).toMatchObject({ total: 3, limit: 1, offset: 1, has_more: true });
     expect(page.spans[0].started_at).toBe('2026-03-17T12:00:01.000000Z');
   });
 
