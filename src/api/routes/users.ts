@@ -4,7 +4,7 @@ import type { AccessControl } from '../../access/index.js';
 import { noteAudit } from '../../access/index.js';
 import { unauthorized } from '../../access/credentials.js';
 import { SESSION_COOKIE } from '../../access/middleware.js';
-import type { UserRecord } from '../../access/users.js';
+import { normalizeEmail, type UserRecord } from '../../access/users.js';
 import { conflict, invalid, notFound } from '../../errors.js';
 import { nativeProjectId } from '../../receivers/native/ids.js';
 import { readJson } from '../json-body.js';
@@ -59,7 +59,7 @@ export function mountUsers(router: Router, ac: AccessControl): void {
 
   router.post('/api/users/invite', async (ctx) => {
     const body = await readJson(ctx, InviteBody, 'invitation');
-    noteAudit(ctx, { resource: `user:${body.email}` });
+    noteAudit(ctx, { resource: `user:${normalizeEmail(body.email)}` });
     const project = body.project_id ?? null;
     if (project !== null && ac.projects.get(project) === null) throw notFound(`project "${project}" does not exist; create it with POST /api/projects`);
     const invited = await ac.users.invite({ email: body.email, role: body.role, project_id: project, ttlSeconds: ac.config.auth.inviteTtlSeconds });
@@ -79,11 +79,12 @@ export function mountUsers(router: Router, ac: AccessControl): void {
 
   router.post('/api/users/verify', async (ctx) => {
     const body = await readJson(ctx, VerifyBody, 'sign-in');
-    noteAudit(ctx, { actor: body.email, resource: `user:${body.email}`, action: 'user.login_failed' });
+    const attempted = normalizeEmail(body.email);
+    noteAudit(ctx, { actor: attempted, resource: `user:${attempted}`, action: 'user.login_failed' });
     const user = await ac.users.verify(body.email, body.password);
     if (!user) throw unauthorized('wrong e-mail address or password');
     const session = await ac.sessions.create(user.id);
-    noteAudit(ctx, { actor: user.email, action: 'user.login' });
+    noteAudit(ctx, { actor: user.email, resource: `user:${user.email}`, action: 'user.login' });
     ctx.cookies.set(SESSION_COOKIE, session.token, {
       httpOnly: true, sameSite: 'strict', path: '/', maxAge: session.maxAgeSeconds * 1000, secure: ctx.secure, overwrite: true,
     });
