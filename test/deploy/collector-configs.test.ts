@@ -153,9 +153,11 @@ describe('OpenTelemetry Collector configs', () => {
       }
     });
 
-    it('sends no credentials (Lookspan has no access control yet)', () => {
+    it('sends its key as a Bearer header from an environment variable, never inline', () => {
       const text = readFileSync(join(collectorDir, name), 'utf8');
-      expect(text).not.toMatch(/API_KEY|authorization|x-api-key/i);
+      const headers = [...text.matchAll(/^\s+headers:\n\s+(\S+): (.*)$/gm)].map((m) => [m[1], m[2]]);
+      expect(headers).toEqual([['authorization', '"Bearer ${env:LOOKSPAN_API_KEY}"']]);
+      expect(text).not.toMatch(/lsk_|Bearer (?!\$\{env:)/);
     });
   });
 });
