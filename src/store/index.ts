@@ -13,12 +13,15 @@ import { retentionConfigured, type RetentionResult } from './lake/retention.js';
 import { HOT_LOW_WATER } from './lake/seal.js';
 import { recoverWal } from './wal/recover.js';
 import { WalWriter } from './wal/writer.js';
+import { LogStorage } from './logs/index.js';
 import { FaultState, faultOperation, isDiskFault, type DiskFault } from './disk-fault.js';
 import { unavailable } from '../errors.js';
 
 export { Database, DataDirLockedError } from './duckdb/database.js';
 
 export interface StoreOptions {
+  /** Rows per compaction COPY (tests and benchmarks only; default COMPACT_CHUNK_ROWS). */
+  compactChunkRows?: number;
   dataDir: string;
   duckdbMemoryLimit: string;
   duckdbThreads: number;
@@ -75,6 +78,8 @@ export class Store {
     private readonly replay: Promise<void>,
     sealIntervalSeconds: number,
     private readonly log: Logger,
+    /** The OTLP log records' WAL and loader (src/store/logs). */
+    readonly logs: LogStorage,
     private readonly mirror: LakeMirror | null = null,
   ) {
     replay.then(() => { this.replayDone = true; }, () => {});
@@ -109,6 +114,7 @@ export class Store {
         dataDir: opts.dataDir, lakeDir: opts.lakeDir, replica: opts.replica, sealIdleSeconds: opts.sealIdleSeconds,
         hotMaxRows: opts.hotMaxRows, hotMaxAgeSeconds: opts.hotMaxAgeSeconds,
         retentionDays: opts.retentionDays ?? 0, retentionByProject: opts.retentionByProject ?? {},
+        compactChunkRows: opts.compactChunkRows,
       }, log);
       await lake.reconcile(db.writer);
       const loader = new SegmentLoader(db, log, quarantine, lake);
@@ -128,6 +134,9 @@ export class Store {
       });
       // All at once, so the replay's first batch holds as many segments as the batch bounds allow.
       loader.enqueueAll(recovery.pending);
+      const logs = await LogStorage.open(db, {
+        walDir, lakeRoot: lake.root, commitDelayMs: opts.commitDelayMs, segmentMaxBytes: opts.segmentMaxBytes, segmentMaxAgeMs: opts.segmentMaxAgeMs,
+      }, loader, log);
       if (recovery.pending.length > 0) {
         log.info({ segments: recovery.pending.length, repaired: recovery.repaired }, 'replaying WAL segments not yet loaded');
       }
@@ -135,7 +144,7 @@ export class Store {
       const mirror = m?.enabled
         ? await openMirror(m, db.instance, { lakeRoot: lake.root, concurrency: m.concurrency, deleteGraceMs: m.deleteGraceSeconds * 1000 }, log)
         : null;
-      store = new Store(db, wal, loader, lake, loader.drain(), opts.sealIntervalSeconds, log, mirror);
+      store = new Store(db, wal, loader, lake, Promise.all([loader.drain(), logs.replay]).then(() => {}), opts.sealIntervalSeconds, log, logs, mirror);
       // Resumes the uploads a previous run left pending.
       mirror?.kick();
       return store;
@@ -235,7 +244,7 @@ export class Store {
 
   /** Every stage's fault state (for /metrics). */
   faultStates(): FaultState[] {
-    return [this.wal.faults, this.loader.faults, this.sealFaults];
+    return [this.wal.faults, this.loader.faults, this.sealFaults, this.logs.wal.faults, this.logs.loader.faults];
   }
 
   /** Runs a seal on the writer connection, keeping the seal's fault state: a disk fault becomes `unavailable`. */
@@ -285,6 +294,12 @@ export class Store {
       throw unavailable(`sealing the write-ahead log failed: ${(err as Error).message}`, Math.max(1, Math.ceil(this.wal.faults.retryInMs() / 1000)));
     }
     await this.loader.loadQueued();
+    try {
+      await this.logs.wal.sealNow();
+    } catch (err) {
+      throw unavailable(`sealing the log records' write-ahead log failed: ${(err as Error).message}`, Math.max(1, Math.ceil(this.logs.wal.faults.retryInMs() / 1000)));
+    }
+    await this.logs.loader.loadQueued();
     return this.lakeChanged(this.sealWatched(true));
   }
 
@@ -318,11 +333,14 @@ export class Store {
           await Promise.race([this.loader.drain(), new Promise((r) => { timer = setTimeout(r, remaining); })]);
           clearTimeout(timer);
         }
+        onStep('sealing the log WAL and loading its segments');
+        await this.logs.close(deadline);
       } finally {
         // Uploads in flight are aborted, not awaited: the files stay pending and go up after the next start.
         onStep('stopping the lake mirror');
         await this.mirror?.stop();
         onStep('stopping the loader (a segment load in progress finishes first)');
+        await this.logs.loader.stop();
         await this.loader.stop();
         // A seal, compaction or replay holding the writer finishes before DuckDB closes under it.
         onStep('waiting for a seal or compaction in progress');

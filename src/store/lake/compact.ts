@@ -1,7 +1,7 @@
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { SPAN_COLUMNS, TRACE_COLUMNS, isReplicaFile, sqlPath, type LakeKind, type LakePaths } from './layout.js';
+import { LAKE_LOG_COLUMNS, SPAN_COLUMNS, TRACE_COLUMNS, isReplicaFile, sqlPath, type LakeKind, type LakePaths } from './layout.js';
 import { MERGED_TRACES, refreshRelations } from './relations.js';
 import { writeLakeFiles } from './files.js';
 
@@ -21,8 +21,50 @@ export interface CompactOutcome extends CompactResult {
 }
 
 
-const scan = (files: readonly string[]) =>
-  `read_parquet([${files.map(sqlPath).join(', ')}], hive_partitioning = true, hive_types = {'project_id': VARCHAR, 'date': VARCHAR})`;
+const scan = (files: readonly string[], positions = false) =>
+  `read_parquet([${files.map(sqlPath).join(', ')}], hive_partitioning = true, hive_types = {'project_id': VARCHAR, 'date': VARCHAR}${positions ? ', filename = true, file_row_number = true' : ''})`;
+
+/**
+ * Rows per compaction COPY. Sorting a whole partition of wide span rows at
+ * once ran out of DuckDB's default 512MB at 0.8M rows (bench/lake-read.ts);
+ * a seal sorts up to `storage.hotMaxRows` (200k) rows, so compaction does
+ * the same: a partition is rewritten as files of about this many rows, each
+ * covering its own range of trace ids, so a lookup needs at most one of them.
+ */
+export const COMPACT_CHUNK_ROWS = 200_000;
+
+/** Trace-id ranges [lo, hi) (null = open) splitting `rows` rows of `files` into chunks of about `chunkRows`. */
+async function traceRanges(conn: DuckDBConnection, files: readonly string[], rows: number, chunkRows: number): Promise<Array<[string | null, string | null]>> {
+  const k = Math.ceil(rows / chunkRows);
+  if (k <= 1) return [[null, null]];
+  const qs = Array.from({ length: k - 1 }, (_, i) => ((i + 1) / k).toFixed(6)).join(', ');
+  // Reads the trace_id column only.
+  const cuts = (await conn.runAndReadAll(`SELECT quantile_disc(trace_id, [${qs}]) FROM ${scan(files)}`)).getRows()[0][0] as { items: unknown[] };
+  const bounds = [...new Set(cuts.items.map(String))];
+  return [null, ...bounds].map((lo, i) => [lo, bounds[i] ?? null]);
+}
+
+/** The rows of one trace-id range: spans deduplicated by identity and sorted, or trace summaries merged. */
+function chunkSource(kind: 'spans' | 'traces', files: readonly string[], [lo, hi]: [string | null, string | null]): string {
+  const range = [lo === null ? null : `trace_id >= ${sqlPath(lo)}`, hi === null ? null : `trace_id < ${sqlPath(hi)}`]
+    .filter((x) => x !== null).join(' AND ') || 'true';
+  if (kind === 'traces') {
+    return `WITH parts AS (SELECT ${TRACE_COLUMNS.join(', ')}, date FROM ${scan(files)} WHERE ${range}),
+      merged AS (${MERGED_TRACES.replace('FROM parts GROUP BY project_id, trace_id', ', date FROM parts GROUP BY project_id, date, trace_id')})
+      SELECT ${TRACE_COLUMNS.filter((c) => c !== 'project_id').join(', ')}, project_id, date FROM merged ORDER BY project_id, date, trace_id`;
+  }
+  // Duplicates are found on the identity columns alone (a window over whole rows holds their
+  // payloads in memory), then left out of the one full read by their file position.
+  const at = `${scan(files, true)} WHERE ${range}`;
+  return `WITH extra AS (
+      SELECT filename, file_row_number FROM (
+        SELECT filename, file_row_number,
+          row_number() OVER (PARTITION BY trace_id, span_id ORDER BY started_at, ended_at, filename, file_row_number) AS n
+        FROM (SELECT trace_id, span_id, started_at, ended_at, filename, file_row_number FROM ${at})) WHERE n > 1)
+    SELECT ${SPAN_COLUMNS.map((c) => `s.${c}`).join(', ')}, s.project_id, s.date FROM (SELECT * FROM ${at}) s
+    WHERE NOT EXISTS (SELECT 1 FROM extra e WHERE e.filename = s.filename AND e.file_row_number = s.file_row_number)
+    ORDER BY s.project_id, s.date, s.trace_id, s.started_at, s.span_id`;
+}
 
 /** Removes `dir` and its empty parents up to (not including) `stop`; stops at the first non-empty one. */
 export async function removeEmptyDirs(dir: string, stop: string): Promise<void> {
@@ -58,7 +100,9 @@ async function reserveSeq(conn: DuckDBConnection): Promise<number> {
  * leaves old files no record names; start-up deletes both (they are this
  * replica's). Readers see the old file set or the new one, never both.
  */
-export async function compactLake(conn: DuckDBConnection, lake: LakePaths, replica: string, minFiles: number): Promise<CompactOutcome> {
+export async function compactLake(
+  conn: DuckDBConnection, lake: LakePaths, replica: string, minFiles: number, chunkRows = COMPACT_CHUNK_ROWS,
+): Promise<CompactOutcome> {
   const t0 = performance.now();
   const { root } = lake;
   const rows = (await conn.runAndReadAll(
@@ -89,19 +133,23 @@ export async function compactLake(conn: DuckDBConnection, lake: LakePaths, repli
     tmp = path.join(lake.tmp, `compact-${seq}`);
     await rm(tmp, { recursive: true, force: true });
     await mkdir(tmp, { recursive: true });
-    for (const kind of ['spans', 'traces'] as const) {
-      const files = chosen.filter((g) => g.kind === kind).flatMap((g) => g.files.map((f) => path.join(root, f)));
-      if (files.length === 0) continue;
-      const source = kind === 'spans'
-        ? `SELECT ${SPAN_COLUMNS.join(', ')}, project_id, date FROM ${scan(files)}
-           QUALIFY row_number() OVER (PARTITION BY project_id, date, trace_id, span_id ORDER BY started_at, ended_at) = 1
-           ORDER BY project_id, date, trace_id, started_at, span_id`
-        : `WITH parts AS (SELECT ${TRACE_COLUMNS.join(', ')}, date FROM ${scan(files)}),
-           merged AS (${MERGED_TRACES.replace('FROM parts GROUP BY project_id, trace_id', ', date FROM parts GROUP BY project_id, date, trace_id')})
-           SELECT ${TRACE_COLUMNS.filter((c) => c !== 'project_id').join(', ')}, project_id, date FROM merged ORDER BY project_id, date, trace_id`;
-      const w = await writeLakeFiles(conn, source, kind, { root, tmp, replica, seq }, moved);
-      rowsAfter += w.rows;
-      filesAfter += w.files;
+    let part = 0;
+    for (const g of chosen) {
+      const files = g.files.map((f) => path.join(root, f));
+      // Log records are deduplicated by their identity, as the loader does.
+      if (g.kind === 'logs') {
+        const w = await writeLakeFiles(conn, `SELECT ${LAKE_LOG_COLUMNS.join(', ')}, project_id, date FROM ${scan(files)}
+           QUALIFY row_number() OVER (PARTITION BY project_id, date, record_id ORDER BY logged_at, position) = 1
+           ORDER BY project_id, date, trace_id, logged_at, position, record_id`, 'logs', { root, tmp, replica, seq, part: part++ }, moved);
+        rowsAfter += w.rows;
+        filesAfter += w.files;
+        continue;
+      }
+      for (const range of await traceRanges(conn, files, g.rows, chunkRows)) {
+        const w = await writeLakeFiles(conn, chunkSource(g.kind, files, range), g.kind, { root, tmp, replica, seq, part: part++ }, moved);
+        rowsAfter += w.rows;
+        filesAfter += w.files;
+      }
     }
     await conn.run(`DELETE FROM lake_files WHERE path IN (${replaced.map(sqlPath).join(', ')})`);
     const durationMs = performance.now() - t0;

@@ -3,7 +3,7 @@ import { readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { LAKE_SCHEMA_VERSION, type LakePaths, type PartitionStats, isReplicaFile, lakeDir, lakePaths, sqlPath } from './layout.js';
+import { LAKE_KINDS, LAKE_SCHEMA_VERSION, type LakePaths, type PartitionStats, isReplicaFile, lakeDir, lakePaths, sqlPath } from './layout.js';
 import { claimReplica } from './replica-claim.js';
 import { refreshRelations } from './relations.js';
 import { listParquetFiles } from './list-files.js';
@@ -37,12 +37,14 @@ export interface LakeOptions {
   retentionDays?: number;
   /** Days kept per project, overriding retentionDays (0: that project's data is kept forever). */
   retentionByProject?: Record<string, number>;
+  /** Rows per compaction COPY (default COMPACT_CHUNK_ROWS; smaller in tests, to exercise the split). */
+  compactChunkRows?: number;
 }
 
 export interface LakeStats {
   schemaVersion: number;
   replica: string;
-  hot: { spans: number; traces: number };
+  hot: { spans: number; traces: number; logs: number };
   partitions: PartitionStats[];
   lastSeal: { seq: number; at: string; durationMs: number; traces: number; spans: number; files: number } | null;
   lastCompaction: { seq: number; at: string; durationMs: number; partitions: number; filesBefore: number; filesAfter: number } | null;
@@ -91,7 +93,7 @@ export class Lake {
     }
     await rmdir(tmpRoot).catch(() => {}); // only when empty: other replicas' staging stays
     const recorded = new Set((await conn.runAndReadAll('SELECT path FROM lake_files')).getRows().map((r) => String(r[0])));
-    for (const kind of ['spans', 'traces']) {
+    for (const kind of LAKE_KINDS) {
       for (const rel of await listParquetFiles(path.join(this.root, kind))) {
         const full = `${kind}/${rel}`;
         if (recorded.has(full) || !isReplicaFile(path.basename(rel), this.opts.replica)) continue;
@@ -133,7 +135,7 @@ export class Lake {
 
   /** Rewrites each partition with at least `minFiles` of this replica's files as one file (compact.ts). */
   async compact(conn: DuckDBConnection, minFiles = 2): Promise<CompactResult> {
-    const { retired, ...r } = await compactLake(conn, this.paths, this.opts.replica, minFiles);
+    const { retired, ...r } = await compactLake(conn, this.paths, this.opts.replica, minFiles, this.opts.compactChunkRows);
     if (r.partitions > 0) this.log.info(r, 'compacted lake partitions');
     this.retire(retired);
     return r;
@@ -147,8 +149,8 @@ export class Lake {
   /** Drops date partitions and hot rows past each project's horizon (retention.ts; `days` overrides the global days); `dryRun` only reports. */
   async retention(conn: DuckDBConnection, dryRun: boolean, days = this.opts.retentionDays ?? 0): Promise<RetentionResult> {
     const { retired, ...r } = await applyRetention(conn, this.root, { ...this.retentionPolicy, days }, dryRun);
-    if (!dryRun && (r.files > 0 || r.hot.spans > 0 || r.hot.traces > 0)) {
-      const projects = r.projects.filter((p) => p.lake.files > 0 || p.hot.spans > 0 || p.hot.traces > 0).map((p) => p.projectId);
+    if (!dryRun && (r.files > 0 || r.hot.spans > 0 || r.hot.traces > 0 || r.hot.logs > 0)) {
+      const projects = r.projects.filter((p) => p.lake.files > 0 || p.hot.spans > 0 || p.hot.traces > 0 || p.hot.logs > 0).map((p) => p.projectId);
       this.log.info({ ...r, partitions: r.partitions.length, projects }, 'dropped data older than the retention horizon');
     }
     this.retire(retired);
@@ -191,7 +193,7 @@ export class Lake {
   }
 
   async stats(conn: DuckDBConnection): Promise<LakeStats> {
-    const hot = (await conn.runAndReadAll('SELECT (SELECT count(*) FROM spans), (SELECT count(*) FROM traces)')).getRows()[0];
+    const hot = (await conn.runAndReadAll('SELECT (SELECT count(*) FROM spans), (SELECT count(*) FROM traces), (SELECT count(*) FROM logs)')).getRows()[0];
     const parts = (await conn.runAndReadAll(
       `SELECT kind, project_id, date, count(*), sum(rows), sum(bytes) FROM lake_files GROUP BY ALL ORDER BY kind, project_id, date`,
     )).getRows();
@@ -205,7 +207,7 @@ export class Lake {
     return {
       schemaVersion: LAKE_SCHEMA_VERSION,
       replica: this.opts.replica,
-      hot: { spans: Number(hot[0]), traces: Number(hot[1]) },
+      hot: { spans: Number(hot[0]), traces: Number(hot[1]), logs: Number(hot[2]) },
       partitions: parts.map((r) => ({
         kind: String(r[0]), projectId: String(r[1]), date: String(r[2]), files: Number(r[3]), rows: Number(r[4]), bytes: Number(r[5]),
       })),
