@@ -177,6 +177,9 @@ describe('values.schema.json', () => {
       'pipeline.queueMaxSpans': 'LOOKSPAN_QUEUE_MAX_SPANS',
       'pipeline.walMaxUnloadedBytes': 'LOOKSPAN_WAL_MAX_UNLOADED_BYTES',
       'log.level': 'LOOKSPAN_LOG_LEVEL',
+      'auth.apiKeys': 'LOOKSPAN_API_KEYS',
+      'auth.allowOpen': 'LOOKSPAN_AUTH_ALLOW_OPEN',
+      'auth.ticketSecret': 'LOOKSPAN_TICKET_SECRET',
     };
     const service = z.toJSONSchema(configSchema, { io: 'input' }) as { properties: Record<string, { properties: Record<string, Mapping> }> };
     const chartConfig = (schema.properties as Record<string, { properties: Record<string, { properties: Record<string, Mapping> }> }>).config;
@@ -369,9 +372,29 @@ describe('templates', () => {
     expect(values.dashboards).toMatchObject({ label: 'grafana_dashboard', labelValue: '1' });
   });
 
-  it('document no access control that does not exist', () => {
-    for (const { file, text } of templates) expect(text, file).not.toMatch(/API_KEY|apiKey|\.Values\.auth\b/);
-    expect(templateText('NOTES.txt')).toMatch(/Access control is not implemented yet/);
+  it('pass the API keys from a Secret, never as a literal value', () => {
+    const statefulset = templateText('statefulset.yaml');
+    expect(statefulset).toMatch(/- name: LOOKSPAN_API_KEYS\n\s+valueFrom:\n\s+secretKeyRef:\n\s+name: \{\{ include "lookspan.authSecretName" \. \}\}\n\s+key: \{\{ include "lookspan.authSecretKey" \. \}\}/);
+    expect(statefulset).toMatch(/- name: LOOKSPAN_TICKET_SECRET\n\s+valueFrom:\n\s+secretKeyRef:(?:\n.*){2}\n\s+optional: true/);
+    expect(statefulset).toContain('checksum/auth:');
+    for (const { file, text } of templates) {
+      if (file.endsWith('/secret.yaml')) continue;
+      expect(text, file).not.toMatch(/\.Values\.auth\.apiKeys\s*\|\s*(quote|join)/);
+    }
+    const secret = templateText('secret.yaml');
+    expect(secret).toMatch(/^\{\{- if and \(not \.Values\.auth\.existingSecret\) \.Values\.auth\.apiKeys \}\}/);
+    expect(secret).toMatch(/kind: Secret/);
+    expect(secret).toContain('api-keys: {{ join "," .Values.auth.apiKeys | quote }}');
+  });
+
+  it('refuse to render a server that would refuse to start: no key and not allowOpen', () => {
+    const helpers = templateText('_helpers.tpl');
+    expect(helpers).toMatch(/if and \(not \.Values\.auth\.existingSecret\) \(not \.Values\.auth\.apiKeys\) \(not \.Values\.auth\.allowOpen\)/);
+    expect(helpers).toContain('fail "auth: the service refuses to start');
+    expect(templateText('NOTES.txt')).toContain('Authorization: Bearer $LOOKSPAN_ADMIN_KEY');
+    // The chart's key check is the service's (src/config/schema.ts STATIC_KEY) and the schema's.
+    const entry = (schema.properties as Record<string, Mapping>).auth as { properties: { apiKeys: { items: { pattern: string } } } };
+    expect(helpers).toContain(`regexMatch "${entry.properties.apiKeys.items.pattern.replaceAll('\\', '\\\\')}"`);
   });
 });
 

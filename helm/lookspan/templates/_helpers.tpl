@@ -166,6 +166,14 @@ Refuse settings that would put two writers on one data directory, or that
 Kubernetes would cut short.
 */}}
 {{- define "lookspan.validate" -}}
+{{- if and (not .Values.auth.existingSecret) (not .Values.auth.apiKeys) (not .Values.auth.allowOpen) }}
+{{- fail "auth: the service refuses to start on the pod's address without an API key. Set auth.existingSecret (a Secret whose api-keys value is comma-separated <key>:<role>[:<project>], e.g. kubectl create secret generic lookspan-keys --from-literal=api-keys=\"$(openssl rand -hex 32):admin\"), or auth.apiKeys, or auth.allowOpen=true if a gateway authenticates every request" }}
+{{- end }}
+{{- range .Values.auth.apiKeys }}
+{{- if not (regexMatch "^[^:,\\s]{16,512}:(admin|viewer|ingest)(:[^:,\\s]{1,128})?$" .) }}
+{{- fail "auth.apiKeys: every entry must be <key>:<role>[:<project>] with a key of 16 to 512 characters without \":\", \",\" or spaces and a role admin, viewer or ingest (the entry is not shown: it is a secret)" }}
+{{- end }}
+{{- end }}
 {{- if and .Values.persistence.enabled .Values.persistence.existingClaim (gt (int .Values.replicaCount) 1) }}
 {{- fail "persistence.existingClaim holds one single-writer store: it needs replicaCount 1 (leave existingClaim empty to give every replica its own claim)" }}
 {{- end }}
@@ -175,4 +183,16 @@ Kubernetes would cut short.
 {{- if and (not .Values.lookspan.shutdownTimeoutSeconds) (le (int .Values.terminationGracePeriodSeconds) 10) }}
 {{- fail "terminationGracePeriodSeconds must exceed the service's default shutdown timeout of 10 s (or set lookspan.shutdownTimeoutSeconds below it)" }}
 {{- end }}
+{{- end }}
+
+{{/*
+The Secret LOOKSPAN_API_KEYS comes from: auth.existingSecret, or the one the
+chart creates from auth.apiKeys (templates/secret.yaml), and the key in it.
+*/}}
+{{- define "lookspan.authSecretName" -}}
+{{- .Values.auth.existingSecret | default (printf "%s-auth" (include "lookspan.fullname" . | trunc 58 | trimSuffix "-")) }}
+{{- end }}
+
+{{- define "lookspan.authSecretKey" -}}
+{{- if .Values.auth.existingSecret }}{{ .Values.auth.existingSecretKey }}{{ else }}api-keys{{ end }}
 {{- end }}
