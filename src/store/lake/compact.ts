@@ -88,7 +88,8 @@ async function reserveSeq(conn: DuckDBConnection): Promise<number> {
 
 /**
  * Rewrites each partition holding at least `minFiles` of this replica's
- * files as one file, in one DuckDB transaction: span rows are deduplicated
+ * files (with `smallOnly`, files under half a chunk) as files of about
+ * `chunkRows` rows, in one DuckDB transaction: span rows are deduplicated
  * by identity (a duplicate that reached the lake is dropped) and sorted by
  * trace id and start, partial trace summaries are merged into one row per
  * trace by the readers' merge rules. The new files are written under
@@ -101,7 +102,7 @@ async function reserveSeq(conn: DuckDBConnection): Promise<number> {
  * replica's). Readers see the old file set or the new one, never both.
  */
 export async function compactLake(
-  conn: DuckDBConnection, lake: LakePaths, replica: string, minFiles: number, chunkRows = COMPACT_CHUNK_ROWS,
+  conn: DuckDBConnection, lake: LakePaths, replica: string, minFiles: number, chunkRows = COMPACT_CHUNK_ROWS, smallOnly = false,
 ): Promise<CompactOutcome> {
   const t0 = performance.now();
   const { root } = lake;
@@ -111,6 +112,9 @@ export async function compactLake(
   const groups = new Map<string, { kind: LakeKind; files: string[]; rows: number }>();
   for (const [rel, kind, project, date, n] of rows) {
     if (!isReplicaFile(path.posix.basename(String(rel)), replica)) continue;
+    // The automatic compaction after a seal merges small files only: rewriting a busy day's
+    // full-size files every few seals would cost more with every file the day already has.
+    if (smallOnly && Number(n) >= chunkRows / 2) continue;
     const key = JSON.stringify([kind, project, date]);
     const g = groups.get(key) ?? { kind: String(kind) as LakeKind, files: [], rows: 0 };
     g.files.push(String(rel));

@@ -124,7 +124,7 @@ export class Lake {
     if (r) this.log.info(r, 'sealed hot traces into the lake');
     if (r) {
       try {
-        await this.compact(conn, AUTO_COMPACT_FILES + 1);
+        await this.compact(conn, AUTO_COMPACT_FILES + 1, true);
       } catch (err) {
         // The seal committed; compaction is retried after the next seal.
         this.log.error({ err }, 'compacting the lake after a seal failed');
@@ -134,8 +134,8 @@ export class Lake {
   }
 
   /** Rewrites each partition with at least `minFiles` of this replica's files as one file (compact.ts). */
-  async compact(conn: DuckDBConnection, minFiles = 2): Promise<CompactResult> {
-    const { retired, ...r } = await compactLake(conn, this.paths, this.opts.replica, minFiles, this.opts.compactChunkRows);
+  async compact(conn: DuckDBConnection, minFiles = 2, smallOnly = false): Promise<CompactResult> {
+    const { retired, ...r } = await compactLake(conn, this.paths, this.opts.replica, minFiles, this.opts.compactChunkRows, smallOnly);
     if (r.partitions > 0) this.log.info(r, 'compacted lake partitions');
     this.retire(retired);
     return r;
