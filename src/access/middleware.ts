@@ -141,3 +141,14 @@ function auditRequest(
     client_address: clientAddress,
   });
 }
+
+/**
+ * The session cookie's Set-Cookie value: HttpOnly, SameSite=Strict, and
+ * Secure when the request arrived over TLS (at this process, or at a
+ * trusted proxy that says so in X-Forwarded-Proto). Written by hand: Koa's
+ * cookie writer refuses Secure on the plain connection from a TLS-terminating proxy.
+ */
+export function sessionCookie(ac: AccessControl, ctx: Context, token: string, maxAgeSeconds: number): string {
+  const tls = ctx.secure || (ac.proxies.trusts(ctx.req.socket.remoteAddress) && ctx.get('x-forwarded-proto').split(',')[0].trim() === 'https');
+  return `${SESSION_COOKIE}=${token}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${tls ? '; Secure' : ''}`;
+}

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grpcRouteKey, ROUTE_ROLES } from '../../src/access/route-roles.js';
 import type { Need } from '../../src/access/roles.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { client, staticKey } from './client.js';
+import { staticKey } from './client.js';
 import { registeredRoutes } from './routes.js';
 
 type Who = 'none' | 'wrong' | 'ingest' | 'viewer' | 'admin' | 'other-project';

@@ -75,7 +75,11 @@ describe('invitations and sign-in', () => {
     const setCookie = ok.headers.get('set-cookie') ?? '';
     expect(setCookie).toMatch(/httponly/i);
     expect(setCookie).toMatch(/samesite=strict/i);
+    expect(setCookie).not.toMatch(/secure/i);
     cookie = cookieOf(ok.headers)!;
+    // Behind a TLS-terminating proxy it trusts (loopback by default), the cookie is Secure.
+    const viaTls = await call('POST', '/api/users/verify', { body: { email: 'alice@example.com', password: PASSWORD }, headers: { 'x-forwarded-proto': 'https' } });
+    expect(viaTls.headers.get('set-cookie')).toMatch(/; Secure$/);
     expect(cookie).toBe(ok.body.token);
     expect((await call('GET', '/api/traces', { key: ok.body.token })).status).toBe(200);
   });

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import { z } from 'zod';
 import type { AccessControl } from '../../access/index.js';
 import { accessOf, noteAudit } from '../../access/index.js';
-import { SESSION_COOKIE } from '../../access/middleware.js';
+import { sessionCookie } from '../../access/middleware.js';
 
 export const TicketResponse = z.object({
   ticket: z.string().describe('append as ?ticket= to an SSE or WebSocket URL; single use'),
@@ -44,7 +44,7 @@ export function mountAuth(router: Router, ac: AccessControl): void {
     const p = accessOf(ctx).principal!;
     noteAudit(ctx, { resource: `session:${p.kind === 'session' ? p.id : 'none'}` });
     if (p.kind === 'session') await ac.sessions.end(p.id);
-    ctx.cookies.set(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'strict', path: '/', maxAge: 0, overwrite: true });
+    ctx.set('Set-Cookie', sessionCookie(ac, ctx, '', 0));
     ctx.body = { logged_out: p.kind === 'session' } satisfies z.input<typeof LogoutResponse>;
   });
 }

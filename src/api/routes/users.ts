@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AccessControl } from '../../access/index.js';
 import { noteAudit } from '../../access/index.js';
 import { unauthorized } from '../../access/credentials.js';
-import { SESSION_COOKIE } from '../../access/middleware.js';
+import { sessionCookie } from '../../access/middleware.js';
 import { normalizeEmail, type UserRecord } from '../../access/users.js';
 import { conflict, invalid, notFound } from '../../errors.js';
 import { nativeProjectId } from '../../receivers/native/ids.js';
@@ -85,9 +85,7 @@ export function mountUsers(router: Router, ac: AccessControl): void {
     if (!user) throw unauthorized('wrong e-mail address or password');
     const session = await ac.sessions.create(user.id);
     noteAudit(ctx, { actor: user.email, resource: `user:${user.email}`, action: 'user.login' });
-    ctx.cookies.set(SESSION_COOKIE, session.token, {
-      httpOnly: true, sameSite: 'strict', path: '/', maxAge: session.maxAgeSeconds * 1000, secure: ctx.secure, overwrite: true,
-    });
+    ctx.set('Set-Cookie', sessionCookie(ac, ctx, session.token, session.maxAgeSeconds));
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { token: session.token, expires_at: session.expiresAt, user: view(user) } satisfies z.input<typeof VerifyResponse>;
   });
