@@ -8,6 +8,9 @@ import { Pipeline } from './pipeline/ingest.js';
 import { Store } from './store/index.js';
 import { OtlpGrpcReceiver } from './receivers/otlp-grpc.js';
 import { mountOtlpHttp } from './receivers/otlp-http.js';
+import { LogPipeline } from './pipeline/logs.js';
+import { mountOtlpLogsHttp } from './receivers/otlp-logs-http.js';
+import { LOGS_EXPORT_METHOD, LOGS_SERVICE, logsExportHandler } from './receivers/otlp-logs-grpc.js';
 import { mountNativeIngest } from './receivers/native/routes.js';
 import { createApp } from './api/app.js';
 import { installClientErrorHandler } from './api/client-error.js';
@@ -164,6 +167,26 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     lakeMirror: () => store.mirrorCounters(),
     live: () => live.stats(),
   });
+  // The logs signal: its own pipeline into its own WAL (src/store/logs), beside the spans' one.
+  const logPipeline = new LogPipeline(
+    { append: (buf, records) => store.logs.wal.append(buf, records), unloadedBytes: () => store.logs.lag().bytes, failure: () => store.logs.wal.broken },
+    {
+      queueMaxRecords: config.pipeline.queueMaxSpans,
+      walMaxUnloadedBytes: config.pipeline.walMaxUnloadedBytes,
+      retryAfterSeconds: config.pipeline.retryAfterSeconds,
+      semconv: { payloadMaxBytes: config.limits.payloadMaxBytes },
+      limits: { maxAttributeDepth: config.limits.maxAttributeDepth },
+      defaultProjectId: DEFAULT_PROJECT,
+      recordLimits: config.limits,
+      storeOtherEvents: config.logs.storeOtherEvents,
+    },
+    metrics.logs,
+  );
+  metrics.logs.bind({
+    queuedRecords: () => logPipeline.queuedRecords,
+    walLag: () => store.logs.lag(),
+    insertedRecords: () => store.logs.loader.stats.insertedSpans,
+  });
 
   const httpMetrics = new HttpMetrics(metrics.http);
   const { app, router } = createApp(log, httpMetrics);
@@ -181,6 +204,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   };
   const ready = () => store.replayed && !shuttingDown && !store.wal.broken;
   mountOtlpHttp(router, { pipeline, limits });
+  mountOtlpLogsHttp(router, { pipeline: logPipeline, limits });
   mountNativeIngest(router, { pipeline, limits });
   mountHealth(router, { store, pipeline, startedAt, ready, shuttingDown: () => shuttingDown });
   mountTraces(router, store.db);
@@ -206,13 +230,18 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   app.use(accessMiddleware(access, router));
   app.use(router.routes()).use(router.allowedMethods());
 
+  const grpcAccess = new GrpcAccess(access);
   const grpcReceiver = new OtlpGrpcReceiver(pipeline, {
     host: config.server.host,
     port: config.server.grpcPort,
     maxReceiveBytes: config.limits.grpcMaxReceiveBytes,
     onExport: (code, seconds) => metrics.grpcRequestDuration.observe({ method: GRPC_EXPORT_METHOD, code }, seconds),
-    access: new GrpcAccess(access),
+    access: grpcAccess,
   }, log);
+  grpcReceiver.addExportService(LOGS_SERVICE, logsExportHandler(logPipeline, log, {
+    onExport: (code, seconds) => metrics.grpcRequestDuration.observe({ method: LOGS_EXPORT_METHOD, code }, seconds),
+    scopeOf: (metadata) => grpcAccess.scopeOf(metadata),
+  }));
 
   const server = http.createServer(app.callback());
   installClientErrorHandler(server);
@@ -277,6 +306,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
       step = 'finishing HTTP and gRPC requests';
       // New requests get 503 + Retry-After; those already admitted finish and are acknowledged after fsync.
       pipeline.close();
+      logPipeline.close();
       grpcReceiver.setServing(false);
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -3,6 +3,7 @@ import { isoSql, parseJsonColumn, queryRows, Where } from './rows.js';
 import { newestTraces, paramList, partsSince, spanSemiJoin } from './trace-window.js';
 import { spanTree } from './span-tree.js';
 import { MERGED_TRACES, traceSources } from '../store/lake/relations.js';
+import { withLogEvents } from './logs.js';
 
 export interface TraceFilter {
   projectId: string;
@@ -236,7 +237,8 @@ export async function getTrace(conn: DuckDBConnection, projectId: string, traceI
     [projectId, traceId],
   );
   const tree = spanTree(spans.map((r) => ({ id: String(r.span_id), parentId: (r.parent_span_id as string) ?? null })));
-  return {
+  // Payloads and scores the trace's GenAI log records carry (analysis/logs.ts).
+  return withLogEvents(conn, projectId, traceId, {
     ...toSummary(head[0]),
     rootSpanId: (head[0].root_span_id as string) ?? null,
     spans: spans.map((r, i) => toSpanView(r, tree.parentIndex[i], tree.depth[i])),
@@ -244,7 +246,7 @@ export async function getTrace(conn: DuckDBConnection, projectId: string, traceI
       id: s.id, spanId: s.span_id ?? null, name: s.name, value: s.value, comment: s.comment ?? null,
       source: s.source, createdAt: s.created_at,
     })),
-  };
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import type { LakeKind } from '../store/lake/layout.js';
+import { LAKE_KINDS, type LakeKind } from '../store/lake/layout.js';
 import { listLake, lakeRoot, openMemory, type LakeFile } from './lake.js';
 import { formatTable, resultRows } from './output.js';
 import { CliFailure, duckMessage } from './errors.js';
@@ -19,7 +19,8 @@ const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 /** Files, rows and bytes read from the files themselves (Parquet footers, file sizes), not from any catalog. */
 export async function storageReport(dataDir: string, lake?: string): Promise<StorageReport> {
   const root = lakeRoot(dataDir, lake);
-  const files: LakeFile[] = [...(await listLake(root, 'spans')), ...(await listLake(root, 'traces'))];
+  const files: LakeFile[] = [];
+  for (const kind of LAKE_KINDS) files.push(...(await listLake(root, kind)));
   const rowsOf = new Map<string, number>();
   const versionOf = new Map<string, string>();
   if (files.length > 0) {
@@ -40,7 +41,7 @@ export async function storageReport(dataDir: string, lake?: string): Promise<Sto
       db.close();
     }
   }
-  const totals: StorageReport['totals'] = { spans: { files: 0, rows: 0, bytes: 0 }, traces: { files: 0, rows: 0, bytes: 0 } };
+  const totals = Object.fromEntries(LAKE_KINDS.map((k) => [k, { files: 0, rows: 0, bytes: 0 }])) as StorageReport['totals'];
   const parts = new Map<string, Partition>();
   const replicas = new Map<string, { replica: string; files: number; rows: number; bytes: number }>();
   const schemaVersions: Record<string, number> = {};
@@ -66,7 +67,7 @@ export async function storageReport(dataDir: string, lake?: string): Promise<Sto
 
 export function formatStorage(r: StorageReport): string {
   const out = [`lake: ${r.lake}`, ''];
-  out.push(formatTable(['kind', 'files', 'rows', 'bytes'], (['spans', 'traces'] as const).map((k) => ({ kind: k, ...r.totals[k] }))));
+  out.push(formatTable(['kind', 'files', 'rows', 'bytes'], LAKE_KINDS.map((k) => ({ kind: k, ...r.totals[k] }))));
   out.push(formatTable(['kind', 'project_id', 'date', 'files', 'rows', 'bytes'], r.partitions.map((p) => ({ kind: p.kind, project_id: p.projectId, date: p.date, files: p.files, rows: p.rows, bytes: p.bytes }))));
   out.push(formatTable(['replica', 'files', 'rows', 'bytes'], r.replicas as unknown as Record<string, unknown>[]));
   const versions = Object.entries(r.schemaVersions).map(([v, n]) => `${v} (${n} file${n === 1 ? '' : 's'})`).join(', ');

@@ -215,6 +215,11 @@ export const configSchema = z.object({
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).strict().prefault({}),
+  /** The OTLP logs signal (POST /v1/logs, LogsService/Export; docs/semconv.md "GenAI events in log records"). */
+  logs: z.object({
+    /** Store log records that are no GenAI or MCP event too (plain log lines, other domains' events); off: acknowledged, counted, dropped. */
+    storeOtherEvents: z.boolean().default(false),
+  }).strict().prefault({}),
   /** Live streams (docs/live.md): WebSocket at /api/live, SSE at /api/stream and /api/live/events. */
   live: z.object({
     /** WebSocket connections at once; the next upgrade is answered 503. */

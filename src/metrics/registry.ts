@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { VERSION } from '../version.js';
+import { defineLogMetrics, type LogMetrics } from './logs.js';
 
 /**
  * Every Prometheus metric Lookspan serves at `GET /metrics`, defined here and
@@ -77,7 +78,7 @@ export interface MirrorCounters {
 }
 
 /** The `stage` label values of the disk-fault metrics (src/store/disk-fault.ts FAULT_STAGES). */
-export const DISK_FAULT_STAGES = ['wal', 'load', 'seal'] as const;
+export const DISK_FAULT_STAGES = ['wal', 'load', 'seal', 'logs_wal', 'logs_load'] as const;
 
 /** Ingest counters by receiver, fed by the pipeline (src/pipeline/counters.ts). */
 export interface IngestMetrics {
@@ -134,6 +135,8 @@ export class LookspanMetrics {
   readonly ingest: IngestMetrics;
   readonly http: HttpMetricSet;
   readonly genai: GenAiMetricSet;
+  /** The OTLP logs signal's counters and gauges (src/metrics/logs.ts). */
+  readonly logs: LogMetrics;
   readonly grpcRequestDuration: Histogram<'method' | 'code'>;
   readonly walFsyncs: Counter;
   readonly walFsyncDuration: Histogram;
@@ -153,6 +156,7 @@ export class LookspanMetrics {
       .set({ version: VERSION, node_version: process.version }, 1);
 
     this.ingest = defineIngestMetrics(this.registry);
+    this.logs = defineLogMetrics(this.registry);
     new Counter({
       name: 'lookspan_span_limits_applied_total',
       help: 'Attributes, string values, events and links cut from stored spans by the span limits, by limit.',

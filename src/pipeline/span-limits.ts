@@ -172,9 +172,10 @@ export function applySpanLimits(rec: SpanRecord, limits: SpanLimits, cache?: Res
 
 /**
  * The first `max` keys of an attribute map (a new object only when some are
- * dropped) with every string value cut to `maxBytes`.
+ * dropped) with every string value cut to `maxBytes` (also used for log
+ * records, src/pipeline/log-limits.ts).
  */
-function limitAttributes(
+export function limitAttributes(
   attrs: Attributes | null | undefined, max: number, maxBytes: number, protect?: ReadonlySet<string>,
 ): { attributes: Attributes; dropped: number; truncated: number } {
   if (attrs == null || typeof attrs !== 'object') return { attributes: {}, dropped: 0, truncated: 0 };

@@ -41,9 +41,10 @@ const TRACE_SERVICE: grpc.ServiceDefinition = {
 
 /**
  * Services with a grpc.health.v1 status: the server as a whole ('') and the
- * OTLP trace service; any other name is NOT_FOUND (Check) / SERVICE_UNKNOWN (Watch).
+ * OTLP trace and logs services (the logs one is added by `addExportService`);
+ * any other name is NOT_FOUND (Check) / SERVICE_UNKNOWN (Watch).
  */
-const HEALTH_SERVICES = ['', 'opentelemetry.proto.collector.trace.v1.TraceService'];
+const HEALTH_SERVICES = ['', 'opentelemetry.proto.collector.trace.v1.TraceService', 'opentelemetry.proto.collector.logs.v1.LogsService'];
 
 /** The OTLP/gRPC receiver plus the standard grpc.health.v1 service. */
 export class OtlpGrpcReceiver {
@@ -106,6 +107,15 @@ export class OtlpGrpcReceiver {
     if (this.serving === serving || (serving && this.stopping)) return;
     this.serving = serving;
     for (const service of HEALTH_SERVICES) this.health.setStatus(service, serving ? 'SERVING' : 'NOT_SERVING');
+  }
+
+  /**
+   * Serves another OTLP Export service on this server, behind the same
+   * interceptors and message size limit (the logs service:
+   * otlp-logs-grpc.ts). Call before `start`.
+   */
+  addExportService(definition: grpc.ServiceDefinition, handler: grpc.handleUnaryCall<Buffer, Buffer>): void {
+    this.server.addService(definition, { Export: handler });
   }
 
   start(): Promise<number> {

@@ -17,7 +17,8 @@ const PROTOBUF_TYPES = new Set(['application/x-protobuf', 'application/protobuf'
 
 type Encoding = 'protobuf' | 'json';
 
-function requestEncoding(ctx: Context): Encoding | null {
+/** The OTLP encoding a Content-Type names (shared with the logs receiver); null when it names none. */
+export function requestEncoding(ctx: Context): Encoding | null {
   const type = String(ctx.get('content-type')).split(';')[0].trim().toLowerCase();
   if (PROTOBUF_TYPES.has(type)) return 'protobuf';
   if (type === 'application/json') return 'json';
@@ -25,7 +26,7 @@ function requestEncoding(ctx: Context): Encoding | null {
 }
 
 /** Errors in the request's own encoding: google.rpc.Status (protobuf or JSON), per the OTLP/HTTP spec. */
-function respondError(ctx: Context, encoding: Encoding, err: LookspanError): void {
+export function respondError(ctx: Context, encoding: Encoding, err: LookspanError): void {
   ctx.status = err.http;
   const retry = err.details.retryAfterSeconds;
   if (retry) ctx.set('Retry-After', String(retry));

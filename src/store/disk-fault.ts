@@ -7,9 +7,9 @@
  * this module only names and times it.
  */
 
-/** The stages that write to the data dir. */
-export type FaultStage = 'wal' | 'load' | 'seal';
-export const FAULT_STAGES: readonly FaultStage[] = ['wal', 'load', 'seal'];
+/** The stages that write to the data dir (`logs_wal` and `logs_load`: the OTLP log records' own WAL and loader). */
+export type FaultStage = 'wal' | 'load' | 'seal' | 'logs_wal' | 'logs_load';
+export const FAULT_STAGES: readonly FaultStage[] = ['wal', 'load', 'seal', 'logs_wal', 'logs_load'];
 
 /** One fault episode, as /api/health reports it. */
 export interface DiskFault {

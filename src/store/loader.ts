@@ -1,13 +1,13 @@
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { BIGINT, LIST, VARCHAR, listValue } from '@duckdb/node-api';
+import { BIGINT, LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { Database } from './duckdb/database.js';
 import { insertStaged, STAGE_SQL } from './load-sql.js';
-import { segmentLines, stageCarefully } from './careful-stage.js';
+import { segmentLines, stageCarefully, type CarefulStage } from './careful-stage.js';
 import { Quarantine, type QuarantinedLine } from './quarantine.js';
 import type { Lake } from './lake/index.js';
-import { FaultState, faultOperation, isDiskFault } from './disk-fault.js';
+import { FaultState, faultOperation, isDiskFault, type FaultStage } from './disk-fault.js';
 import { unavailable } from '../errors.js';
 import { fsyncDir } from './wal/fsync-dir.js';
 import type { SealedSegment } from './wal/writer.js';
@@ -52,6 +52,43 @@ export interface LoaderStats {
 }
 
 /**
+ * What a loader moves: how a batch of segments is staged (in one statement,
+ * or line by line), how the staged rows are stored, and which table records
+ * the loaded segments. Spans are the default (`spanTarget`); log records
+ * have their own (src/store/logs/load-sql.ts).
+ */
+export interface LoadTarget {
+  /** Table of loaded segment records: (seq, count, inserted, bytes, loaded_at). */
+  readonly segmentsTable: 'wal_segments' | 'log_wal_segments';
+  /** The temp table `stage` and `stageCarefully` fill, dropped after each load. */
+  readonly batchTable: string;
+  stage(conn: DuckDBConnection, paths: readonly string[]): Promise<void>;
+  stageCarefully: CarefulStage;
+  /** Stores the staged rows (de-duplicated by identity); returns how many were inserted. */
+  insert(conn: DuckDBConnection): Promise<number>;
+}
+
+/** The span loader's target: `spans` and `traces`, de-duplicated against the lake's span files. */
+export function spanTarget(lake?: Lake): LoadTarget {
+  return {
+    segmentsTable: 'wal_segments',
+    batchTable: 'wal_batch',
+    stage: async (conn, paths) => { await conn.run(STAGE_SQL, [listValue(paths.map(String))], [LIST(VARCHAR)]); },
+    stageCarefully,
+    insert: (conn) => insertStaged(conn, lake),
+  };
+}
+
+export interface LoaderOptions {
+  /** What this loader loads (default: spans). */
+  target?: LoadTarget;
+  /** Another loader whose writer-connection queue this one joins (the log loader joins the span loader's). */
+  sharesWriterWith?: SegmentLoader;
+  /** The stage its disk faults are reported under (default `load`). */
+  faultStage?: FaultStage;
+}
+
+/**
  * The single owner of writes to DuckDB: moves sealed WAL segments into the
  * spans and traces tables with set-based statements that run on DuckDB's
  * threads, exactly once: the rows and the `wal_segments` record commit in
@@ -77,7 +114,9 @@ export class SegmentLoader {
   private loadObserver: ((seconds: number) => void) | null = null;
 
   /** Set while loads fail because the disk refuses DuckDB's writes; the segments stay queued and on disk. */
-  readonly faults = new FaultState('load', DISK_FAULT_BACKOFF);
+  readonly faults: FaultState;
+  private readonly target: LoadTarget;
+  private readonly shared: SegmentLoader | null;
 
   /** Serializes every use of the writer connection (segment loads and quarantine replays). */
   private writing: Promise<unknown> = Promise.resolve();
@@ -86,8 +125,13 @@ export class SegmentLoader {
     private readonly db: Database,
     private readonly log: Logger,
     readonly quarantined: Quarantine,
-    private readonly lake?: Lake,
-  ) {}
+    lake?: Lake,
+    opts: LoaderOptions = {},
+  ) {
+    this.target = opts.target ?? spanTarget(lake);
+    this.shared = opts.sharesWriterWith ?? null;
+    this.faults = new FaultState(opts.faultStage ?? 'load', DISK_FAULT_BACKOFF);
+  }
 
   /** Hears the duration of every successful segment load (one transaction), loads done before the call included. */
   observeLoads(fn: (seconds: number) => void): void {
@@ -226,6 +270,7 @@ export class SegmentLoader {
 
   /** Runs `task` on the writer connection, serialized with segment loads (seals, replays). */
   exclusive<T>(task: () => Promise<T>): Promise<T> {
+    if (this.shared) return this.shared.exclusive(task);
     const run = this.writing.then(task);
     this.writing = run.catch(() => {});
     return run;
@@ -265,7 +310,7 @@ export class SegmentLoader {
     await conn.run('BEGIN TRANSACTION');
     try {
       const seqs = batch.map((s) => s.seq);
-      const done = await conn.runAndReadAll('SELECT seq FROM wal_segments WHERE list_contains($1, seq)', [listValue(seqs.map((n) => BigInt(n)))], [LIST(BIGINT)]);
+      const done = await conn.runAndReadAll(`SELECT seq FROM ${this.target.segmentsTable} WHERE list_contains($1, seq)`, [listValue(seqs.map((n) => BigInt(n)))], [LIST(BIGINT)]);
       const loaded = new Set(done.getRows().map((r) => Number(r[0])));
       const todo = batch.filter((s) => !loaded.has(s.seq));
       let inserted = 0;
@@ -273,22 +318,22 @@ export class SegmentLoader {
         if (careful) {
           const rejected: QuarantinedLine[] = [];
           for (let i = 0; i < todo.length; i++) {
-            for (const r of await stageCarefully(conn, await segmentLines(todo[i].path), this.scratchPath(), i > 0)) rejected.push(r);
+            for (const r of await this.target.stageCarefully(conn, await segmentLines(todo[i].path), this.scratchPath(), i > 0)) rejected.push(r);
           }
           // Set aside before the commit: once the segment is recorded as loaded it is deleted.
           await this.setAsideLines(rejected, 'WAL lines set aside in wal/quarantine: the store cannot hold them');
         } else {
-          await conn.run(STAGE_SQL, [listValue(todo.map((s) => s.path))], [LIST(VARCHAR)]);
+          await this.target.stage(conn, todo.map((s) => s.path));
         }
-        inserted = await insertStaged(conn, this.lake);
+        inserted = await this.target.insert(conn);
         // Inserted rows are attributed to the batch's first segment; the rest record 0.
         for (let i = 0; i < todo.length; i++) {
           const s = todo[i];
-          await conn.run('INSERT INTO wal_segments VALUES ($1, $2, $3, $4, now())', [s.seq, s.spans, i === 0 ? inserted : 0, s.bytes]);
+          await conn.run(`INSERT INTO ${this.target.segmentsTable} VALUES ($1, $2, $3, $4, now())`, [s.seq, s.spans, i === 0 ? inserted : 0, s.bytes]);
         }
       }
       await conn.run('COMMIT');
-      await conn.run('DROP TABLE IF EXISTS wal_batch');
+      await conn.run(`DROP TABLE IF EXISTS ${this.target.batchTable}`);
       return inserted;
     } catch (err) {
       await conn.run('ROLLBACK').catch(() => {});
@@ -333,10 +378,10 @@ export class SegmentLoader {
         let rejected: QuarantinedLine[];
         await conn.run('BEGIN TRANSACTION');
         try {
-          rejected = await stageCarefully(conn, entries.map((e) => ({ segment: e.segment, line: e.line, text: e.record })), this.scratchPath());
-          out.inserted += await insertStaged(conn, this.lake);
+          rejected = await this.target.stageCarefully(conn, entries.map((e) => ({ segment: e.segment, line: e.line, text: e.record })), this.scratchPath());
+          out.inserted += await this.target.insert(conn);
           await conn.run('COMMIT');
-          await conn.run('DROP TABLE IF EXISTS wal_batch');
+          await conn.run(`DROP TABLE IF EXISTS ${this.target.batchTable}`);
         } catch (err) {
           await conn.run('ROLLBACK').catch(() => {});
           throw err;

@@ -65,7 +65,7 @@ beforeAll(async () => {
     })).status).toBe(200);
     await waitLoaded(s);
     const sealed = (await (await fetch(`${s.httpUrl}/api/storage/seal`, { method: 'POST' })).json()) as any;
-    expect(sealed.storage.hot).toEqual({ spans: 0, traces: 0 });
+    expect(sealed.storage.hot).toEqual({ spans: 0, traces: 0, logs: 0 });
     const get = async (u: string) => (await (await fetch(`${s.httpUrl}${u}`)).json()) as any;
     for (const p of ['default', 'team-b']) {
       const spans = await get(`/api/traces/spans?limit=1000&projectId=${p}`);

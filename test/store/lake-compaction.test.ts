@@ -68,7 +68,7 @@ describe('lake compaction', () => {
       expect((before['detail/team-b/nt1'] as any).spanCount).toBe(4);
 
       const storage = (await getJson(`${s.httpUrl}/api/storage`)).body;
-      expect(storage.hot).toEqual({ spans: 0, traces: 0 });
+      expect(storage.hot).toEqual({ spans: 0, traces: 0, logs: 0 });
       expect(storage.partitions.every((p: any) => p.files === 3)).toBe(true);
       expect(storage.partitions).toHaveLength(4);
 
@@ -180,14 +180,14 @@ describe('lake retention', () => {
         [`spans/default/${oldDate}`, `spans/team-b/${oldDate}`, `traces/default/${oldDate}`, `traces/team-b/${oldDate}`],
       );
       expect(dry.files).toBe(4);
-      expect(dry.hot).toEqual({ spans: 1, traces: 1 });
+      expect(dry.hot).toEqual({ spans: 1, traces: 1, logs: 0 });
       expect((await getJson(`${s.httpUrl}/api/traces?total=1&limit=1000`)).body).toEqual(listBefore);
       expect((await getJson(`${s.httpUrl}/api/storage`)).body.partitions).toHaveLength(6);
 
       const real = await postEmpty(`${s.httpUrl}/api/storage/retention`);
       expect(real.dryRun).toBe(false);
       expect(real.partitions).toEqual(dry.partitions);
-      expect(real.hot).toEqual({ spans: 1, traces: 1 });
+      expect(real.hot).toEqual({ spans: 1, traces: 1, logs: 0 });
 
       const list = (await getJson(`${s.httpUrl}/api/traces?total=1&limit=1000`)).body;
       expect(list.total).toBe(1);

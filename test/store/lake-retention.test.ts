@@ -68,9 +68,9 @@ describe('retention per project', () => {
       expect(dry).toMatchObject({ dryRun: true, retentionDays: 30, retentionByProject: { 'team-b': 0, 'team-c': 5 } });
       expect(dry.horizon.slice(0, 10)).toBe(daysAgo(30).slice(0, 10));
       expect(summary(dry)).toEqual({
-        default: { days: 30, horizon: daysAgo(30).slice(0, 10), lake: expect.objectContaining({ partitions: 2, files: 2, spans: 2, traces: 1 }), hot: { spans: 0, traces: 0 } },
-        'team-b': { days: 0, horizon: null, lake: { partitions: 0, files: 0, bytes: 0, spans: 0, traces: 0 }, hot: { spans: 0, traces: 0 } },
-        'team-c': { days: 5, horizon: daysAgo(5).slice(0, 10), lake: expect.objectContaining({ partitions: 2, files: 2, spans: 1, traces: 1 }), hot: { spans: 2, traces: 1 } },
+        default: { days: 30, horizon: daysAgo(30).slice(0, 10), lake: expect.objectContaining({ partitions: 2, files: 2, spans: 2, traces: 1 }), hot: { spans: 0, traces: 0, logs: 0 } },
+        'team-b': { days: 0, horizon: null, lake: { partitions: 0, files: 0, bytes: 0, spans: 0, traces: 0, logs: 0 }, hot: { spans: 0, traces: 0, logs: 0 } },
+        'team-c': { days: 5, horizon: daysAgo(5).slice(0, 10), lake: expect.objectContaining({ partitions: 2, files: 2, spans: 1, traces: 1 }), hot: { spans: 2, traces: 1, logs: 0 } },
       });
       expect(dry.partitions.map((p: any) => `${p.projectId}/${p.kind}/${p.date}`).sort()).toEqual([
         `default/spans/${daysAgo(40).slice(0, 10)}`, `default/traces/${daysAgo(40).slice(0, 10)}`,
@@ -110,7 +110,7 @@ describe('retention per project', () => {
       await post(`${s.httpUrl}/api/storage/seal`);
       const r = await post(`${s.httpUrl}/api/storage/retention`);
       expect(r).toMatchObject({ retentionDays: 0, horizon: null, files: 2 });
-      expect(summary(r).default).toEqual({ days: 0, horizon: null, lake: { partitions: 0, files: 0, bytes: 0, spans: 0, traces: 0 }, hot: { spans: 0, traces: 0 } });
+      expect(summary(r).default).toEqual({ days: 0, horizon: null, lake: { partitions: 0, files: 0, bytes: 0, spans: 0, traces: 0, logs: 0 }, hot: { spans: 0, traces: 0, logs: 0 } });
       expect((await detail(s, 'default', 'ancient')).status).toBe(200);
       expect((await detail(s, 'team-c', 'c-old')).status).toBe(404);
       expect((await detail(s, 'team-c', 'c-new')).status).toBe(200);

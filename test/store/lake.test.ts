@@ -40,7 +40,7 @@ describe('the Parquet lake', () => {
       const sealed = (await fetch(`${s.httpUrl}/api/storage/seal`, { method: 'POST' }).then((r) => r.json())) as any;
       expect(sealed.sealed.traces).toBe(4);
       expect(sealed.sealed.spans).toBe(4 + 5 + 6 + 1);
-      expect(sealed.storage.hot).toEqual({ spans: 0, traces: 0 });
+      expect(sealed.storage.hot).toEqual({ spans: 0, traces: 0, logs: 0 });
       const kinds = new Set(sealed.storage.partitions.map((p: any) => `${p.kind}/${p.projectId}`));
       expect(kinds).toEqual(new Set(['spans/default', 'traces/default', 'spans/team-b', 'traces/team-b']));
       expect(await apiView(s.httpUrl, traces)).toEqual(before);

@@ -26,7 +26,7 @@ const DIGITS_RE = /^\d+$/;
  * base64, enums as integers or names). OTLP/protobuf has its own reader in
  * wire.ts.
  */
-const json = {
+export const json = {
   id(v: unknown, bytes: number, field: string, optional: boolean): string | null {
     if (v == null || v === '') {
       if (optional) return null;
@@ -78,7 +78,7 @@ const SPAN_KINDS: Record<string, number> = {
 };
 const STATUS_CODES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
 
-function anyValue(v: any, depth: number, max: number, key: string): AttrValue {
+export function anyValue(v: any, depth: number, max: number, key: string): AttrValue {
   if (v == null || typeof v !== 'object') return null;
   if (own.call(v, 'stringValue')) return json.str(v.stringValue);
   if (own.call(v, 'boolValue')) return v.boolValue === true;
@@ -102,7 +102,7 @@ function anyValue(v: any, depth: number, max: number, key: string): AttrValue {
 }
 
 /** `topKey` is the attribute a nested kvlist belongs to, so errors name what the sender set. */
-function keyValues(list: unknown, depth: number, max: number, topKey?: string): Attributes {
+export function keyValues(list: unknown, depth: number, max: number, topKey?: string): Attributes {
   const out: Attributes = {};
   if (!Array.isArray(list)) return out;
   for (const kv of list as any[]) {

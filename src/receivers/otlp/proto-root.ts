@@ -6,13 +6,14 @@ import { packagePath } from '../../package-root.js';
 export const PROTO_DIR = packagePath('proto');
 
 const TRACE_SERVICE = 'opentelemetry/proto/collector/trace/v1/trace_service.proto';
+const LOGS_SERVICE = 'opentelemetry/proto/collector/logs/v1/logs_service.proto';
 const HEALTH = 'grpc/health/v1/health.proto';
 const STATUS = 'google/rpc/status.proto';
 
 function loadRoot(): protobuf.Root {
   const root = new protobuf.Root();
   root.resolvePath = (_origin, target) => path.join(PROTO_DIR, target);
-  root.loadSync([TRACE_SERVICE, HEALTH, STATUS], { keepCase: false });
+  root.loadSync([TRACE_SERVICE, LOGS_SERVICE, HEALTH, STATUS], { keepCase: false });
   root.resolveAll();
   return root;
 }
@@ -26,6 +27,8 @@ const root = loadRoot();
  */
 export const ExportTraceServiceRequest = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
 export const ExportTraceServiceResponse = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse');
+export const ExportLogsServiceRequest = root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest');
+export const ExportLogsServiceResponse = root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse');
 export const HealthCheckRequest = root.lookupType('grpc.health.v1.HealthCheckRequest');
 export const HealthCheckResponse = root.lookupType('grpc.health.v1.HealthCheckResponse');
 
@@ -65,4 +68,12 @@ export function encodeExportResponse(rejectedSpans: number, errorMessage: string
     ? { partialSuccess: { rejectedSpans, errorMessage } }
     : {};
   return Buffer.from(ExportTraceServiceResponse.encode(ExportTraceServiceResponse.fromObject(msg)).finish());
+}
+
+/** Encodes ExportLogsServiceResponse with an optional partial_success. */
+export function encodeLogsExportResponse(rejectedLogRecords: number, errorMessage: string): Buffer {
+  const msg = rejectedLogRecords > 0 || errorMessage
+    ? { partialSuccess: { rejectedLogRecords, errorMessage } }
+    : {};
+  return Buffer.from(ExportLogsServiceResponse.encode(ExportLogsServiceResponse.fromObject(msg)).finish());
 }

@@ -15,14 +15,15 @@ import { SpanProblem, rejectSpan, sharedPart } from './span-problem.js';
  * length and reported through partial success.
  */
 
-const WIRE_VARINT = 0;
-const WIRE_I64 = 1;
-const WIRE_LEN = 2;
-const WIRE_I32 = 5;
+export const WIRE_VARINT = 0;
+export const WIRE_I64 = 1;
+export const WIRE_LEN = 2;
+export const WIRE_I32 = 5;
 
 const SPAN_KINDS_MAX = 5;
 
-class Reader {
+/** A cursor over one protobuf message (shared with the logs reader, src/receivers/otlp-logs/wire.ts). */
+export class Reader {
   pos = 0;
   constructor(readonly buf: Buffer) {}
 
@@ -119,11 +120,11 @@ class Reader {
   }
 }
 
-function expectWire(r: Reader, wire: number, want: number, field: string): void {
+export function expectWire(r: Reader, wire: number, want: number, field: string): void {
   if (wire !== want) r.fail(`field ${field} has wire type ${wire}, expected ${want}`);
 }
 
-function hexId(r: Reader, end: number, bytes: number, field: string, optional: boolean): string | null {
+export function hexId(r: Reader, end: number, bytes: number, field: string, optional: boolean): string | null {
   const len = end - r.pos;
   if (len === 0) {
     if (optional) return null;
@@ -144,11 +145,11 @@ function hexId(r: Reader, end: number, bytes: number, field: string, optional: b
   return hex;
 }
 
-interface Depth {
+export interface Depth {
   max: number;
 }
 
-function anyValue(r: Reader, end: number, depth: number, d: Depth, key: string): AttrValue {
+export function anyValue(r: Reader, end: number, depth: number, d: Depth, key: string): AttrValue {
   let value: AttrValue = null;
   while (r.pos < end) {
     const tag = r.uint();
@@ -243,7 +244,7 @@ function keyValue(r: Reader, end: number, into: Attributes, depth: number, d: De
 }
 
 /** A repeated KeyValue field element appended to `into` (top-level attributes). */
-function attribute(r: Reader, wire: number, end: number, into: Attributes, d: Depth, what: string): void {
+export function attribute(r: Reader, wire: number, end: number, into: Attributes, d: Depth, what: string): void {
   expectWire(r, wire, WIRE_LEN, what);
   keyValue(r, r.lenEnd(end), into, 0, d, null);
 }

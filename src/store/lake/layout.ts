@@ -1,19 +1,29 @@
 import path from 'node:path';
 import { WAL_SPAN_COLUMNS } from '../columns.js';
+import { LOG_COLUMNS } from '../logs/columns.js';
 
 /**
  * The Parquet lake's layout, a public interface (docs/parquet.md):
  * `<data dir>/lake/<kind>/project_id=<p>/date=YYYY-MM-DD/<replica>-<seq>-<i>.parquet`,
- * zstd, hive-partitioned on project and the UTC date the span (or trace) started.
- * Bump LAKE_SCHEMA_VERSION on any change to the columns below.
+ * zstd, hive-partitioned on project and the UTC date the span (or trace) started
+ * (a log record: was logged). Bump LAKE_SCHEMA_VERSION on any change to the
+ * span or trace columns below; the `logs` kind was added within version 1.
  */
 export const LAKE_SCHEMA_VERSION = 1;
-export type LakeKind = 'spans' | 'traces';
+export type LakeKind = 'spans' | 'traces' | 'logs';
+/** Every kind, in the order seals and compactions write them. */
+export const LAKE_KINDS: readonly LakeKind[] = ['spans', 'traces', 'logs'];
 
 /** spans columns in the lake (project_id lives in the partition path). */
 export const SPAN_COLUMNS: readonly string[] = WAL_SPAN_COLUMNS
   .filter(([n]) => n !== 'project_id')
   .map(([n]) => (n === 'started_us' ? 'started_at' : n === 'ended_us' ? 'ended_at' : n));
+
+/** logs columns in the lake (project_id lives in the partition path): OTLP log records, GenAI and MCP events. */
+export const LAKE_LOG_COLUMNS: readonly string[] = LOG_COLUMNS.filter((c) => c !== 'project_id');
+
+/** The time column each kind's `date` partition and `lake_files` time range come from. */
+export const TIME_COLUMN: Readonly<Record<LakeKind, string>> = { spans: 'started_at', traces: 'started_at', logs: 'logged_at' };
 
 /** traces columns in the lake: one partial summary per trace per seal (readers merge them). */
 export const TRACE_COLUMNS: readonly string[] = [

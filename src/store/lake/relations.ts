@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { SPAN_COLUMNS, TRACE_COLUMNS, sqlPath, type LakeKind } from './layout.js';
 import { mayHoldSql, traceIdHashes } from './trace-filter.js';
+import { defineLogRelation } from './log-relations.js';
 
 const INT64_MAX = '9223372036854775807';
 const cols = (list: readonly string[]) => list.join(', ');
@@ -58,6 +59,7 @@ export async function refreshRelations(conn: DuckDBConnection, lakeRoot: string,
   const rows = (await conn.runAndReadAll('SELECT path, kind FROM lake_files ORDER BY path')).getRows();
   const spanFiles: string[] = [];
   const traceFiles: string[] = [];
+  const logFiles: string[] = [];
   const missing: string[] = [];
   for (const [rel, kind] of rows) {
     const abs = `${lakeRoot}/${String(rel)}`;
@@ -65,9 +67,10 @@ export async function refreshRelations(conn: DuckDBConnection, lakeRoot: string,
       missing.push(String(rel));
       continue;
     }
-    (kind === 'spans' ? spanFiles : traceFiles).push(abs);
+    (kind === 'spans' ? spanFiles : kind === 'logs' ? logFiles : traceFiles).push(abs);
   }
   await defineRelations(conn, spanFiles, traceFiles);
+  await defineLogRelation(conn, logFiles);
   // Filters of files no record names any more (compacted, dropped by retention) go with them.
   await conn.run('DELETE FROM lake_trace_filters WHERE path NOT IN (SELECT path FROM lake_files)');
   const present = missing.length === 0 ? 'true' : `f.path NOT IN (${missing.map(sqlPath).join(', ')})`;

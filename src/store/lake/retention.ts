@@ -16,9 +16,9 @@ export interface ProjectRetention {
   retentionDays: number;
   /** Rows of this project that started before this instant go (ISO, UTC); null when kept forever. */
   horizon: string | null;
-  /** Lake date partitions (of both kinds) wholly before the horizon's date, their files, bytes, and span and trace-summary rows. */
-  lake: { partitions: number; files: number; bytes: number; spans: number; traces: number };
-  hot: { spans: number; traces: number };
+  /** Lake date partitions (of every kind) wholly before the horizon's date, their files, bytes, and span, trace-summary and log rows. */
+  lake: { partitions: number; files: number; bytes: number; spans: number; traces: number; logs: number };
+  hot: { spans: number; traces: number; logs: number };
 }
 
 export interface RetentionResult {
@@ -32,7 +32,7 @@ export interface RetentionResult {
   projects: ProjectRetention[];
   partitions: PartitionStats[];
   files: number;
-  hot: { spans: number; traces: number };
+  hot: { spans: number; traces: number; logs: number };
   durationMs: number;
 }
 
@@ -53,6 +53,7 @@ const daysFor = (policy: RetentionPolicy, project: string): number =>
 const HOT_SPANS = `project_id = $1 AND (started_at < make_timestamp($2::BIGINT)
   OR trace_id IN (SELECT trace_id FROM traces WHERE project_id = $1 AND started_at < make_timestamp($2::BIGINT)))`;
 const HOT_TRACES = 'project_id = $1 AND started_at < make_timestamp($2::BIGINT)';
+const HOT_LOGS = 'project_id = $1 AND logged_at < make_timestamp($2::BIGINT)';
 const LAKE_FILES = 'project_id = $1 AND date < $2';
 
 /**
@@ -73,12 +74,12 @@ export async function applyRetention(
   const globalHorizon = horizonOf(policy.days);
   const empty = (): RetentionOutcome => ({
     dryRun, retentionDays: policy.days, retentionByProject: byProject, horizon: globalHorizon === null ? null : new Date(globalHorizon).toISOString(),
-    projects: [], partitions: [], files: 0, hot: { spans: 0, traces: 0 }, durationMs: performance.now() - t0, retired: [],
+    projects: [], partitions: [], files: 0, hot: { spans: 0, traces: 0, logs: 0 }, durationMs: performance.now() - t0, retired: [],
   });
   if (!retentionConfigured(policy)) return empty();
 
   const projectIds = (await conn.runAndReadAll(
-    'SELECT project_id FROM lake_files UNION SELECT project_id FROM traces UNION SELECT project_id FROM spans ORDER BY 1',
+    'SELECT project_id FROM lake_files UNION SELECT project_id FROM traces UNION SELECT project_id FROM spans UNION SELECT project_id FROM logs ORDER BY 1',
   )).getRows().map((r) => String(r[0]));
   const out = empty();
   const drops: Array<{ projectId: string; horizonUs: bigint; horizonDate: string }> = [];
@@ -88,7 +89,7 @@ export async function applyRetention(
     const ms = horizonOf(days);
     const entry: ProjectRetention = {
       projectId, retentionDays: days, horizon: ms === null ? null : new Date(ms).toISOString(),
-      lake: { partitions: 0, files: 0, bytes: 0, spans: 0, traces: 0 }, hot: { spans: 0, traces: 0 },
+      lake: { partitions: 0, files: 0, bytes: 0, spans: 0, traces: 0, logs: 0 }, hot: { spans: 0, traces: 0, logs: 0 },
     };
     out.projects.push(entry);
     if (ms === null) continue;
@@ -103,17 +104,19 @@ export async function applyRetention(
       entry.lake.partitions++;
       entry.lake.files += p.files;
       entry.lake.bytes += p.bytes;
-      entry.lake[p.kind === 'spans' ? 'spans' : 'traces'] += p.rows;
+      entry.lake[p.kind === 'spans' ? 'spans' : p.kind === 'logs' ? 'logs' : 'traces'] += p.rows;
     }
     files.push(...(await conn.runAndReadAll(`SELECT path FROM lake_files WHERE ${LAKE_FILES} ORDER BY path`, [projectId, horizonDate]))
       .getRows().map((r) => String(r[0])));
     const hot = (await conn.runAndReadAll(
-      `SELECT (SELECT count(*) FROM spans WHERE ${HOT_SPANS}), (SELECT count(*) FROM traces WHERE ${HOT_TRACES})`, [projectId, horizonUs],
+      `SELECT (SELECT count(*) FROM spans WHERE ${HOT_SPANS}), (SELECT count(*) FROM traces WHERE ${HOT_TRACES}), (SELECT count(*) FROM logs WHERE ${HOT_LOGS})`,
+      [projectId, horizonUs],
     )).getRows()[0];
-    entry.hot = { spans: Number(hot[0]), traces: Number(hot[1]) };
+    entry.hot = { spans: Number(hot[0]), traces: Number(hot[1]), logs: Number(hot[2]) };
     out.hot.spans += entry.hot.spans;
     out.hot.traces += entry.hot.traces;
-    if (entry.lake.files > 0 || entry.hot.spans > 0 || entry.hot.traces > 0) drops.push({ projectId, horizonUs, horizonDate });
+    out.hot.logs += entry.hot.logs;
+    if (entry.lake.files > 0 || entry.hot.spans > 0 || entry.hot.traces > 0 || entry.hot.logs > 0) drops.push({ projectId, horizonUs, horizonDate });
   }
   out.partitions.sort((a, b) => a.date.localeCompare(b.date) || a.kind.localeCompare(b.kind) || a.projectId.localeCompare(b.projectId));
   out.files = files.length;
@@ -126,6 +129,7 @@ export async function applyRetention(
       // Spans first: their condition reads the hot trace rows deleted next.
       await conn.run(`DELETE FROM spans WHERE ${HOT_SPANS}`, [d.projectId, d.horizonUs]);
       await conn.run(`DELETE FROM traces WHERE ${HOT_TRACES}`, [d.projectId, d.horizonUs]);
+      await conn.run(`DELETE FROM logs WHERE ${HOT_LOGS}`, [d.projectId, d.horizonUs]);
       await conn.run(`DELETE FROM lake_files WHERE ${LAKE_FILES}`, [d.projectId, d.horizonDate]);
     }
     if (files.length > 0) await refreshRelations(conn, root, () => true);

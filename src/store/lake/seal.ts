@@ -1,7 +1,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { SPAN_COLUMNS, TRACE_COLUMNS, type LakeKind, type LakePaths } from './layout.js';
+import { LAKE_KINDS, SPAN_COLUMNS, TRACE_COLUMNS, type LakeKind, type LakePaths } from './layout.js';
+import { chooseLogSealSet, LOG_SEAL_DELETE, logSealSource } from './seal-logs.js';
 import { writeLakeFiles } from './files.js';
 import { refreshRelations } from './relations.js';
 
@@ -9,6 +10,8 @@ export interface SealResult {
   seq: number;
   traces: number;
   spans: number;
+  /** Log records sealed (their own selection: seal-logs.ts). */
+  logs: number;
   files: number;
   bytes: number;
   durationMs: number;
@@ -86,7 +89,8 @@ export async function sealHot(conn: DuckDBConnection, lake: LakePaths, replica: 
   try {
     await chooseSealSet(conn, select);
     const traces = Number((await conn.runAndReadAll('SELECT count(*) FROM seal_set')).getRows()[0][0]);
-    if (traces === 0) {
+    const logs = await chooseLogSealSet(conn, select);
+    if (traces === 0 && logs === 0) {
       await conn.run('ROLLBACK');
       return null;
     }
@@ -98,11 +102,13 @@ export async function sealHot(conn: DuckDBConnection, lake: LakePaths, replica: 
     const sources: Record<LakeKind, string> = {
       spans: `SELECT ${SPAN_COLUMNS.join(', ')}, project_id, strftime(started_at, '%Y-%m-%d') AS date FROM spans WHERE ${inSet} ORDER BY trace_id, started_at, span_id`,
       traces: `SELECT ${TRACE_COLUMNS.filter((c) => c !== 'project_id').join(', ')}, project_id, strftime(started_at, '%Y-%m-%d') AS date FROM traces WHERE ${inSet} ORDER BY trace_id`,
+      logs: logSealSource,
     };
     let spans = 0;
     let bytes = 0;
     let files = 0;
-    for (const kind of ['spans', 'traces'] as const) {
+    for (const kind of LAKE_KINDS) {
+      if (kind === 'logs' ? logs === 0 : traces === 0) continue;
       const w = await writeLakeFiles(conn, sources[kind], kind, { root, tmp, replica, seq }, moved);
       if (kind === 'spans') spans = w.rows;
       bytes += w.bytes;
@@ -110,12 +116,14 @@ export async function sealHot(conn: DuckDBConnection, lake: LakePaths, replica: 
     }
     await conn.run(`DELETE FROM spans WHERE ${inSet}`);
     await conn.run(`DELETE FROM traces WHERE ${inSet}`);
+    await conn.run(LOG_SEAL_DELETE);
     await conn.run(`DELETE FROM wal_segments WHERE seq < (SELECT max(seq) FROM wal_segments) - ${WAL_RECORDS_KEPT}`);
+    await conn.run(`DELETE FROM log_wal_segments WHERE seq < (SELECT max(seq) FROM log_wal_segments) - ${WAL_RECORDS_KEPT}`);
     const durationMs = performance.now() - t0;
     await conn.run('INSERT INTO lake_seals VALUES ($1, $2, $3, $4, $5, now())', [seq, traces, spans, files, durationMs]);
     await refreshRelations(conn, root, () => true);
     await conn.run('COMMIT');
-    result = { seq, traces, spans, files, bytes, durationMs };
+    result = { seq, traces, spans, logs, files, bytes, durationMs };
   } catch (err) {
     await conn.run('ROLLBACK').catch(() => {});
     // Files no committed record names are invisible; remove them now (start-up would too).
@@ -126,6 +134,7 @@ export async function sealHot(conn: DuckDBConnection, lake: LakePaths, replica: 
   }
   // After the commit the files are the store's: nothing below may remove them.
   await conn.run('DROP TABLE IF EXISTS seal_set').catch(() => {});
+  await conn.run('DROP TABLE IF EXISTS seal_logs').catch(() => {});
   await rm(tmp, { recursive: true, force: true }).catch(() => {});
   // Deleted hot rows stay in DuckDB's row groups until a checkpoint vacuums them; without it every
   // later load and seal scans the garbage of all earlier seals (bench/lake.ts: load CPU per row

@@ -1,7 +1,7 @@
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { FaultState, type BackoffOptions, type DiskFault } from '../disk-fault.js';
+import { FaultState, type BackoffOptions, type DiskFault, type FaultStage } from '../disk-fault.js';
 import { fsyncDir } from './fsync-dir.js';
 import { segmentName } from './segment-files.js';
 import { PROBE_NAME, probeWrite } from './probe.js';
@@ -32,6 +32,8 @@ export interface WalWriterOptions {
   syncDir?: (dir: string) => Promise<void>;
   /** Backoff of the probe that ends a disk fault (default 250 ms doubling to 5 s). */
   retry?: BackoffOptions;
+  /** The stage its disk faults are reported under (default `wal`; the log records' WAL is `logs_wal`). */
+  faultStage?: FaultStage;
   log?: Logger;
 }
 
@@ -114,7 +116,7 @@ export class WalWriter {
   constructor(private readonly opts: WalWriterOptions) {
     this.nextSeq = opts.nextSeq;
     this.syncDir = opts.syncDir ?? fsyncDir;
-    this.faults = new FaultState('wal', opts.retry ?? DEFAULT_RETRY);
+    this.faults = new FaultState(opts.faultStage ?? 'wal', opts.retry ?? DEFAULT_RETRY);
     this.ageTimer = setInterval(() => this.sealIfOld(), Math.max(50, Math.floor(opts.segmentMaxAgeMs / 4)));
     this.ageTimer.unref();
   }

@@ -1,0 +1,103 @@
+import { Registry } from 'prom-client';
+import type { DurableSink } from './ingest.js';
+import type { SemconvOptions } from '../semconv/index.js';
+import type { DecodeLimits } from '../receivers/otlp/decode.js';
+import type { OtlpEncoding } from '../receivers/sink.js';
+import type { LogIngestResult, LogSink } from '../receivers/otlp-logs/sink.js';
+import { defineLogMetrics, type LogMetrics } from '../metrics/logs.js';
+import { overloaded, unavailable } from '../errors.js';
+import type { SpanLimits } from './span-limits.js';
+import { normalizeLogs } from './log-normalize.js';
+
+export interface LogPipelineOptions {
+  /** Log records admitted and not yet fsynced at most (`pipeline.queueMaxSpans`). */
+  queueMaxRecords: number;
+  /** Log WAL bytes not yet loaded at most (`pipeline.walMaxUnloadedBytes`). */
+  walMaxUnloadedBytes: number;
+  retryAfterSeconds: number;
+  semconv: SemconvOptions;
+  limits: DecodeLimits;
+  defaultProjectId: string;
+  recordLimits?: SpanLimits;
+  /** `logs.storeOtherEvents`: store log records that are no GenAI or MCP event as well. */
+  storeOtherEvents: boolean;
+}
+
+/**
+ * The logs signal's pipeline, beside the spans' one: admission → decode →
+ * semconv/log-events → limits → the log WAL's group commit. A request is
+ * refused before it is decoded when the pipeline is closed, the log WAL
+ * cannot write, too many records wait for their fsync or the log WAL is too
+ * far ahead of its loader (429 / 503 with a retry hint, never a silent
+ * drop); it resolves only after its stored records are fsynced.
+ */
+export class LogPipeline implements LogSink {
+  private inFlight = 0;
+  private closed = false;
+  readonly metrics: LogMetrics;
+
+  constructor(private readonly sink: DurableSink, private readonly opts: LogPipelineOptions, metrics?: LogMetrics) {
+    this.metrics = metrics ?? defineLogMetrics(new Registry());
+  }
+
+  /** Records admitted and not yet fsynced. */
+  get queuedRecords(): number {
+    return this.inFlight;
+  }
+
+  /** Stops admitting; requests already admitted still complete. */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Admission before decoding: the checks that need no record count. */
+  private precheck(receiver: string): void {
+    const failure = this.sink.failure();
+    if (this.closed || failure) {
+      this.metrics.refused.inc({ receiver, reason: 'unavailable' });
+      throw unavailable(this.closed ? 'Lookspan is shutting down' : `log store unavailable: ${failure!.message}`, this.opts.retryAfterSeconds);
+    }
+    if (this.inFlight >= this.opts.queueMaxRecords) {
+      this.metrics.refused.inc({ receiver, reason: 'queue_full' });
+      throw overloaded(`log ingest queue full (${this.inFlight} records waiting for fsync, limit ${this.opts.queueMaxRecords})`, this.opts.retryAfterSeconds);
+    }
+    const unloaded = this.sink.unloadedBytes();
+    if (unloaded > this.opts.walMaxUnloadedBytes) {
+      this.metrics.refused.inc({ receiver, reason: 'wal_backlog' });
+      throw overloaded(`log write-ahead log backlog too large (${unloaded} bytes not yet loaded, limit ${this.opts.walMaxUnloadedBytes})`, this.opts.retryAfterSeconds);
+    }
+  }
+
+  /** Ingests one OTLP logs request body (gRPC, HTTP/protobuf, HTTP/JSON), already decompressed. */
+  async submitOtlpLogs(body: Buffer, encoding: OtlpEncoding, receiver: string, target?: { project: string }): Promise<LogIngestResult> {
+    this.precheck(receiver);
+    const n = normalizeLogs(body, encoding, {
+      limits: this.opts.limits, semconv: this.opts.semconv, project: target?.project ?? this.opts.defaultProjectId,
+      recordLimits: this.opts.recordLimits, storeOtherEvents: this.opts.storeOtherEvents, nowUs: Date.now() * 1000,
+    });
+    const ignored = Object.values(n.ignored).reduce((a, b) => a + b, 0);
+    this.metrics.received.inc({ receiver }, n.stored.length + ignored + n.rejected);
+    for (const [reason, count] of Object.entries(n.ignored)) this.metrics.ignored.inc({ receiver, reason }, count);
+    if (n.rejected > 0) this.metrics.rejected.inc({ receiver, reason: 'invalid' }, n.rejected);
+    const message = n.rejected > 0 ? `${n.rejected} log record(s) rejected: ${n.rejectMessages.join('; ')}` : '';
+    const stored = n.stored.length;
+    if (stored > 0) {
+      // A request decoded while others filled the queue still waits its turn by the same bound.
+      if (this.inFlight > 0 && this.inFlight + stored > this.opts.queueMaxRecords) {
+        this.metrics.rejected.inc({ receiver, reason: 'queue_full' }, stored);
+        throw overloaded(`log ingest queue full (${this.inFlight} records waiting for fsync, limit ${this.opts.queueMaxRecords})`, this.opts.retryAfterSeconds);
+      }
+      this.inFlight += stored;
+      try {
+        await this.sink.append(n.wal, stored);
+      } catch (err) {
+        this.metrics.rejected.inc({ receiver, reason: 'unavailable' }, stored);
+        throw unavailable(`log store unavailable: ${(err as Error).message}`, this.opts.retryAfterSeconds);
+      } finally {
+        this.inFlight -= stored;
+      }
+      for (const kind of n.stored) this.metrics.stored.inc({ receiver, kind });
+    }
+    return { stored, ignored, rejected: n.rejected, message };
+  }
+}
