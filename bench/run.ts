@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the normalization and ingest benchmarks, one after the
- * other (`tsx bench/semconv.ts`, `tsx bench/ingest.ts`, `tsx bench/lake.ts`, then `tsx bench/lake-read.ts`: the lake at 10M spans), output passed
+ * other (`tsx bench/semconv.ts`, `tsx bench/ingest.ts`, `tsx bench/lake.ts`, `tsx bench/lake-read.ts`: the lake at 10M spans, then `tsx bench/live.ts`: live fan-out while ingesting), output passed
  * through. With `--fuzz`, the long ingest fuzz run instead (bench/fuzz.ts;
  * `--fuzz-seconds N`, default 120, and the other `--fuzz-*` options are
  * passed on).
@@ -30,5 +30,6 @@ if (argv.includes('--fuzz')) {
   if (code === 0) code = run('ingest.ts');
   if (code === 0) code = run('lake.ts');
   if (code === 0) code = run('lake-read.ts');
+  if (code === 0) code = run('live.ts');
 }
 process.exitCode = code;

@@ -21,6 +21,12 @@ export interface BroadcasterOptions {
   maxPendingEvents: number;
   /** Milliseconds of fan-out per turn of the event loop before yielding to I/O (the ingest path). */
   sliceMs?: number;
+  /**
+   * Most of the event loop's time fan-out may take while it is behind (default 0.25): after a full
+   * slice it waits three slices' time, so ingest keeps the rest; what cannot be fanned out within
+   * that share piles up to `maxPendingEvents` and is dropped from there (counted, clients told).
+   */
+  share?: number;
 }
 
 export interface BroadcasterCounters {
@@ -55,7 +61,7 @@ export class Broadcaster {
   private nextId = Date.now() * 1000 + 1;
   private readonly everyProject = new Set<Subscriber>();
   private readonly byProject = new Map<string, Set<Subscriber>>();
-  private scheduled: NodeJS.Immediate | null = null;
+  private scheduled: NodeJS.Immediate | NodeJS.Timeout | null = null;
   private closed = false;
   private readonly sliceMs: number;
   readonly counters: BroadcasterCounters = {
@@ -133,7 +139,10 @@ export class Broadcaster {
   /** Stops fan-out and forgets every subscriber; safe to call twice. */
   close(): void {
     this.closed = true;
-    if (this.scheduled) clearImmediate(this.scheduled);
+    if (this.scheduled) {
+      clearImmediate(this.scheduled as NodeJS.Immediate);
+      clearTimeout(this.scheduled as NodeJS.Timeout);
+    }
     this.scheduled = null;
     this.pending.length = 0;
     this.pendingHead = 0;
@@ -167,7 +176,8 @@ export class Broadcaster {
         dirty.add(s);
       });
     }
-    const deadline = performance.now() + this.sliceMs;
+    const started = performance.now();
+    const deadline = started + this.sliceMs;
     while (this.pendingHead < this.pending.length && performance.now() < deadline) {
       const p = this.pending[this.pendingHead++];
       this.pendingEvents -= pendingSize(p);
@@ -191,7 +201,12 @@ export class Broadcaster {
       this.pendingHead = 0;
     }
     for (const s of dirty) s.flush();
-    if (this.pendingHead < this.pending.length) this.scheduled = setImmediate(this.fanOut);
+    if (this.pendingHead < this.pending.length) {
+      // Still behind after a full slice (its writes included): rest long enough to keep to the share.
+      const spent = performance.now() - started;
+      const share = this.opts.share ?? 0.25;
+      this.scheduled = setTimeout(this.fanOut, Math.max(1, spent * (1 - share) / share));
+    }
   };
 
   private emit(e: LiveEvent, dirty: Set<Subscriber>): void {

@@ -46,6 +46,8 @@ export interface WsClientHooks {
  */
 export class WsClient implements Subscriber {
   private queue: BoundedQueue<LiveEvent>;
+  /** Events of the current fan-out slice while the socket has room: sent together by `flush`. */
+  private batch: LiveEvent[] = [];
   filter: CompiledFilter;
   alive = true;
   private closed = false;
@@ -77,7 +79,7 @@ export class WsClient implements Subscriber {
   deliver(e: LiveEvent): void {
     if (this.closed) return;
     if (this.queue.length === 0 && this.ws.bufferedAmount < this.opts.highWaterBytes) {
-      this.ws.send(e.wsFrame, this.afterSend);
+      this.batch.push(e);
       return;
     }
     if (this.queue.full) {
@@ -92,10 +94,21 @@ export class WsClient implements Subscriber {
   }
 
   flush = (): void => {
-    while (!this.closed && this.queue.length > 0 && this.ws.bufferedAmount < this.opts.highWaterBytes) {
-      const e = this.queue.shift()!;
-      // The callback runs once ws has handed the frame to the socket: room again, maybe.
-      this.ws.send(e.wsFrame, this.afterSend);
+    if (this.closed) return;
+    // One write for the whole slice instead of one per frame (measured in bench/live.ts: the
+    // per-frame writes were most of the fan-out's cost). ws keeps its socket private; pinned ws 8.23.
+    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    socket?.cork();
+    try {
+      const batch = this.batch;
+      this.batch = [];
+      for (let i = 0; i < batch.length; i++) this.ws.send(batch[i].wsFrame, i === batch.length - 1 ? this.afterSend : undefined);
+      while (!this.closed && this.queue.length > 0 && this.ws.bufferedAmount < this.opts.highWaterBytes) {
+        // The callback runs once ws has handed the frame to the socket: room again, maybe.
+        this.ws.send(this.queue.shift()!.wsFrame, this.afterSend);
+      }
+    } finally {
+      socket?.uncork();
     }
   };
 
@@ -144,6 +157,7 @@ export class WsClient implements Subscriber {
     this.filter = this.hooks.scope(new CompiledFilter(filter.data));
     // Events queued under the old filter are not what the client asked for any more.
     this.queue.clear();
+    this.batch = [];
     this.hooks.subscribe(this);
     this.start(sub.data.lastEventId);
   }
@@ -160,6 +174,7 @@ export class WsClient implements Subscriber {
     if (this.closed) return;
     this.closed = true;
     this.queue.clear();
+    this.batch = [];
     this.hooks.unsubscribe(this);
     this.hooks.closed(this);
   }
