@@ -35,6 +35,10 @@ import { mountStorage } from './api/routes/storage.js';
 import { ModelPriceTable } from './store/model-prices.js';
 import { LiveHub } from './live/hub.js';
 import { mountLive } from './api/routes/live.js';
+import { openAlerting } from './alerts/index.js';
+import { analysisSources } from './alerts/sources.js';
+import { mountAlerts } from './api/routes/alerts.js';
+import { mountPrevention } from './api/routes/prevention.js';
 import type Router from '@koa/router';
 import { AccessControl } from './access/index.js';
 import { accessMiddleware } from './access/middleware.js';
@@ -157,6 +161,9 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   // Fed after the WAL fsync (a client never sees a span a crash could lose); it only queues, so the ack is not delayed.
   const live = new LiveHub(config.live, liveAccess(access), log);
   pipeline.onAccepted(live.broadcaster.acceptSpans);
+  // Alert rules, deliveries and the prevention engine (also fed after the fsync, also only queueing there).
+  const alerting = await openAlerting(store.db.instance, config.alerts, live.broadcaster, analysisSources(store.db.instance, config.analysis.anomalies), log);
+  pipeline.onAccepted(alerting.engine.acceptSpans);
   metrics.bind({
     queuedSpans: () => pipeline.queuedSpans,
     walLag: () => store.lag(),
@@ -220,6 +227,8 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   mountModelPrices(router, { table: modelPrices, costs });
   mountStorage(router, { store });
   mountLive(router, live);
+  mountAlerts(router, { ...alerting, policy: config.alerts.outbound });
+  mountPrevention(router, alerting.prevention);
   mountAuth(router, access);
   mountKeys(router, access);
   mountProjects(router, access);
@@ -261,6 +270,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     server.close();
     modelPrices.close();
     catalog.close();
+    await alerting.close();
     await access.close();
     await store.close(Date.now());
     throw err;
@@ -329,6 +339,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
       store.db.reader.interrupt();
       modelPrices.close();
       catalog.close();
+      await alerting.close();
       await access.close();
       await storedSpans.close();
       await store.close(deadline, (s) => { step = s; });
