@@ -89,7 +89,8 @@ function group(rows: readonly EventRow[]): Map<string, EventRow[]> {
 
 /**
  * Fills a span's missing payload from its GenAI log events, never
- * overriding what the span itself carries: `input` from the
+ * overriding what the span itself carries (system instructions alone are
+ * not the conversation: the records' input follows them): `input` from the
  * operation-details records (their input lists, in order), else from the
  * deprecated message events (one message each, in order); `output` from
  * the operation-details outputs, else from the `gen_ai.choice` events by
@@ -97,11 +98,12 @@ function group(rows: readonly EventRow[]): Map<string, EventRow[]> {
  */
 function fillSpan(span: SpanWithPayload, events: readonly EventRow[]): void {
   const details = events.filter((e) => e.kind === 'operation_details');
-  if (span.input == null) {
+  const system = span.input == null ? [] : systemOnly(span.input);
+  if (span.input == null || system !== null) {
     const ins = details.filter((e) => e.input !== null).map((e) => e.input!);
     const msgs = events.filter((e) => e.kind === 'message' && e.input !== null).map((e) => e.input!);
-    if (ins.length > 0) span.input = joinMessages(ins);
-    else if (msgs.length > 0) span.input = joinMessages(msgs);
+    const fromLogs = ins.length > 0 ? joinMessages(ins) : msgs.length > 0 ? joinMessages(msgs) : null;
+    if (fromLogs !== null) span.input = withSpanSystem(system ?? [], fromLogs);
   }
   const choices = events.filter((e) => e.kind === 'choice')
     .map((e, i) => ({ e, i }))
@@ -116,6 +118,33 @@ function fillSpan(span: SpanWithPayload, events: readonly EventRow[]): void {
   if (span.finishReason == null) {
     span.finishReason = [...details, ...choices].find((e) => e.finish_reason !== null)?.finish_reason ?? null;
   }
+}
+
+/**
+ * The span's input when it is system instructions alone (the OpenAI
+ * instrumentation puts Responses `instructions` on the span as
+ * `gen_ai.system_instructions` and the conversation in a log record): its
+ * messages, so the log records' input is added after them; null when the
+ * span has conversation messages of its own (then it is left as it is).
+ */
+function systemOnly(input: unknown): unknown[] | null {
+  if (typeof input !== 'string') return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(input);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(v) || v.length === 0) return null;
+  return v.every((m) => (m as { role?: unknown } | null)?.role === 'system') ? v : null;
+}
+
+/** The span's system messages before the log records' input, unless the records carry system messages themselves. */
+function withSpanSystem(system: unknown[], fromLogs: string): string {
+  if (system.length === 0) return fromLogs;
+  const logs = JSON.parse(fromLogs) as unknown[];
+  if (logs.some((m) => (m as { role?: unknown } | null)?.role === 'system')) return fromLogs;
+  return JSON.stringify([...system, ...logs]);
 }
 
 /** The span an evaluation is about: its own span id, else the span whose `gen_ai.response.id` it names. */

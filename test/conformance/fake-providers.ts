@@ -7,6 +7,7 @@
  *                                         stream_options.include_usage; tool_calls when the
  *                                         request offers tools and no tool result came back)
  *             POST /v1/embeddings
+ *             POST /v1/responses         (Responses API, non-streaming: one output message)
  *  Anthropic  POST /v1/messages          (usage with cache_read/cache_creation tokens; SSE events)
  *
  * Error modes are chosen by model name: a model containing `error-429`
@@ -77,6 +78,7 @@ export async function startFakeProviders(): Promise<FakeProviders> {
       if (req.method !== 'POST') return json(res, 405, { error: { message: 'POST only' } });
       if (path === '/v1/chat/completions') return openaiChat(res, body, id);
       if (path === '/v1/embeddings') return openaiEmbeddings(res, body);
+      if (path === '/v1/responses') return openaiResponses(res, body, id);
       if (path === '/v1/messages') return anthropicMessages(res, body, id);
       json(res, 404, { error: { message: `no fake for ${path}` } });
     });
@@ -177,6 +179,30 @@ function openaiChat(res: http.ServerResponse, body: any, id: number): void {
   send([{ index: 0, delta: {}, logprobs: null, finish_reason: finish }]);
   if (body.stream_options?.include_usage === true) send([], { usage: openaiUsage() });
   res.end('data: [DONE]\n\n');
+}
+
+/** The Responses API (`client.responses.create`), non-streaming: one assistant message with CHAT_TEXT. */
+function openaiResponses(res: http.ServerResponse, body: any, id: number): void {
+  const model: string | null = typeof body.model === 'string' ? body.model : null;
+  if (errorMode(res, model, 'openai')) return;
+  const u = OPENAI_CHAT_USAGE;
+  json(res, 200, {
+    id: `resp_${id}`,
+    object: 'response',
+    created_at: Math.floor(Date.now() / 1000),
+    status: 'completed',
+    model: model !== null ? SNAPSHOTS[model] ?? model : 'unknown',
+    instructions: body.instructions ?? null,
+    output: [{
+      type: 'message', id: `msg_${id}`, status: 'completed', role: 'assistant',
+      content: [{ type: 'output_text', text: CHAT_TEXT, annotations: [] }],
+    }],
+    usage: {
+      input_tokens: u.prompt_tokens, input_tokens_details: { cached_tokens: u.cached_tokens },
+      output_tokens: u.completion_tokens, output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: u.prompt_tokens + u.completion_tokens,
+    },
+  });
 }
 
 function openaiEmbeddings(res: http.ServerResponse, body: any): void {
