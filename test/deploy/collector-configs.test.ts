@@ -124,6 +124,19 @@ describe('OpenTelemetry Collector configs', () => {
       }
     });
 
+    it('has a logs pipeline for GenAI events, exporting where traces go', () => {
+      const logs = mapping(pipelines.logs, 'service.pipelines.logs');
+      expect(logs.receivers).toContain('otlp');
+      expect(logs.processors).toEqual(traces.processors);
+      expect(logs.exporters).toEqual(traces.exporters);
+      for (const id of (logs.exporters as string[]).filter((id) => HTTP_EXPORTERS.has(typeOf(id)))) {
+        const exporter = mapping(section('exporters')[id], id);
+        // The exporter appends /v1/logs to a bare endpoint, the path Lookspan serves.
+        if (exporter.logs_endpoint !== undefined) expect(new URL(String(exporter.logs_endpoint)).pathname).toBe('/v1/logs');
+        else expect(new URL(String(exporter.endpoint)).pathname, id).toBe('/');
+      }
+    });
+
     it('receives OTLP and runs memory_limiter first, then batch', () => {
       expect(traces.receivers).toContain('otlp');
       const protocols = mapping(mapping(section('receivers').otlp, 'receivers.otlp').protocols, 'otlp.protocols');
