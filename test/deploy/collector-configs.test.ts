@@ -169,7 +169,7 @@ describe('OpenTelemetry Collector configs', () => {
     it('sends its key as a Bearer header from an environment variable, never inline', () => {
       const text = readFileSync(join(collectorDir, name), 'utf8');
       const headers = [...text.matchAll(/^\s+headers:\n\s+(\S+): (.*)$/gm)].map((m) => [m[1], m[2]]);
-      expect(headers).toEqual([['authorization', '"Bearer ${env:LOOKSPAN_API_KEY}"']]);
+      expect(headers).toEqual([['authorization', '"Bearer ${env:COLLECTOR_API_KEY}"']]);
       expect(text).not.toMatch(/lsk_|Bearer (?!\$\{env:)/);
     });
   });

@@ -391,7 +391,7 @@ describe('templates', () => {
     const helpers = templateText('_helpers.tpl');
     expect(helpers).toMatch(/if and \(not \.Values\.auth\.existingSecret\) \(not \.Values\.auth\.apiKeys\) \(not \.Values\.auth\.allowOpen\)/);
     expect(helpers).toContain('fail "auth: the service refuses to start');
-    expect(templateText('NOTES.txt')).toContain('Authorization: Bearer $LOOKSPAN_ADMIN_KEY');
+    expect(templateText('NOTES.txt')).toContain('Authorization: Bearer $ADMIN_KEY');
     // The chart's key check is the service's (src/config/schema.ts STATIC_KEY) and the schema's.
     const entry = (schema.properties as Record<string, Mapping>).auth as { properties: { apiKeys: { items: { pattern: string } } } };
     expect(helpers).toContain(`regexMatch "${entry.properties.apiKeys.items.pattern.replaceAll('\\', '\\\\')}"`);
