@@ -66,7 +66,7 @@ describe('WAL quarantine', () => {
       expect((await health(s.httpUrl)).store.quarantine.spans).toBe(4);
       expect(await metric(s.httpUrl, 'lookspan_wal_quarantined_spans')).toBe(4);
       let r = (await (await fetch(`${s.httpUrl}/api/storage/quarantine/replay`, { method: 'POST' })).json()) as any;
-      expect(r).toEqual({ files: 1, lines: 4, inserted: 0, stillQuarantined: 4 });
+      expect(r).toEqual({ files: 1, lines: 4, inserted: 0, stillQuarantined: 4, logs: { files: 0, lines: 0, inserted: 0, stillQuarantined: 0 } });
 
       // The operator fixes two records in place; replay loads those and keeps the rest.
       const file = path.join(walDir, 'quarantine', '000000000007.rejected.ndjson');
@@ -76,7 +76,7 @@ describe('WAL quarantine', () => {
       entries[2].record = entries[2].record.replace('"started_us":null', '"started_us":1700000000000000');
       await writeFile(file, entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
       r = (await (await fetch(`${s.httpUrl}/api/storage/quarantine/replay`, { method: 'POST' })).json()) as any;
-      expect(r).toEqual({ files: 1, lines: 4, inserted: 2, stillQuarantined: 2 });
+      expect(r).toEqual({ files: 1, lines: 4, inserted: 2, stillQuarantined: 2, logs: { files: 0, lines: 0, inserted: 0, stillQuarantined: 0 } });
       expect(await spanCount(s.httpUrl, bad)).toBe(2);
       expect((await health(s.httpUrl)).store.quarantine.spans).toBe(2);
 

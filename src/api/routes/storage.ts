@@ -27,9 +27,12 @@ export function mountStorage(router: Router, deps: { store: Store }): void {
   });
   router.get('/api/storage/quarantine', (ctx) => {
     const files = store.loader.quarantined.list();
-    ctx.body = { files, spans: files.reduce((n, f) => n + f.lines, 0) };
+    // The log records' WAL sets lines aside in wal/logs/quarantine, replayed with the spans'.
+    const logFiles = store.logs.loader.quarantined.list();
+    ctx.body = { files, spans: files.reduce((n, f) => n + f.lines, 0), logs: { files: logFiles, records: logFiles.reduce((n, f) => n + f.lines, 0) } };
   });
   router.post('/api/storage/quarantine/replay', async (ctx) => {
-    ctx.body = await store.loader.replayQuarantine();
+    const spans = await store.loader.replayQuarantine();
+    ctx.body = { ...spans, logs: await store.logs.loader.replayQuarantine() };
   });
 }
