@@ -59,39 +59,63 @@ function spanObject(r: Row, raw: boolean): Record<string, unknown> {
   };
 }
 
+/** Spans fetched per query at most (whole traces; a bigger trace alone): DuckDB sorts one chunk at a time, whatever its payloads. */
+const SPANS_PER_CHUNK = 1000;
+
+/** Ranges of SELECTION's ord holding about SPANS_PER_CHUNK spans each, with the time bounds their spans start within. */
+async function chunks(conn: DuckDBConnection): Promise<Array<{ first: number; last: number; fromUs: number; toUs: number }>> {
+  const out: Array<{ first: number; last: number; fromUs: number; toUs: number }> = [];
+  let cur: { first: number; last: number; fromUs: number; toUs: number; spans: number } | null = null;
+  for await (const r of streamRows(conn, `SELECT ord, span_count, epoch_us(started_at) AS s, epoch_us(ended_at) AS e FROM ${SELECTION} ORDER BY ord`)) {
+    const n = Number(r.span_count);
+    if (cur !== null && cur.spans + n > SPANS_PER_CHUNK) {
+      out.push(cur);
+      cur = null;
+    }
+    if (cur === null) cur = { first: Number(r.ord), last: Number(r.ord), fromUs: Number(r.s), toUs: Number(r.e), spans: 0 };
+    cur.last = Number(r.ord);
+    cur.fromUs = Math.min(cur.fromUs, Number(r.s));
+    cur.toUs = Math.max(cur.toUs, Number(r.e));
+    cur.spans += n;
+  }
+  if (cur !== null) out.push(cur);
+  return out;
+}
+
 /**
  * The JSON export: the provenance block's fields, then `traces`, each the
  * summary with `totalUsage` and its spans (start order). Without raw the
  * attributes, payloads, resource, user ids and event/link attributes are
- * left out (data minimisation). Written span by span from one streamed,
- * ordered join of the selection with its spans.
+ * left out (data minimisation). Written span by span from streamed joins
+ * of the selection with its spans, a chunk of traces at a time: a span
+ * starts within its trace's [start, end], so each chunk reads only the
+ * lake row groups of that time range, and DuckDB never holds (or sorts)
+ * more than a chunk's payloads.
  */
-export async function writeJson(conn: DuckDBConnection, sink: TextSink, prov: ExportProvenance, firstStartUs: number | null): Promise<void> {
+export async function writeJson(conn: DuckDBConnection, sink: TextSink, prov: ExportProvenance): Promise<void> {
   const head = JSON.stringify(prov);
   await sink.write(`${head.slice(0, -1)},"traces":[`);
-  if (firstStartUs !== null) {
-    const cols = [...COLUMNS, ...(prov.raw ? RAW_COLUMNS : [])].map((c) => `s.${c} AS s_${c}`).join(', ');
-    let current = -1;
-    let spans = 0;
-    // A trace's spans start no earlier than the trace, so files of older spans are skipped.
-    for await (const rows of streamRows(conn, `
+  const cols = [...COLUMNS, ...(prov.raw ? RAW_COLUMNS : [])].map((c) => `s.${c} AS s_${c}`).join(', ');
+  let current = -1;
+  let spans = 0;
+  for (const c of await chunks(conn)) {
+    for await (const r of streamRows(conn, `
       SELECT ${selectionColumns('x.')}, ${cols}, ${isoSql('s.started_at')} AS s_started_iso, ${isoSql('s.ended_at')} AS s_ended_iso
-      FROM ${SELECTION} x LEFT JOIN (SELECT * FROM all_spans WHERE project_id = $1 AND started_at >= make_timestamp($2::BIGINT)) s
+      FROM (SELECT * FROM ${SELECTION} WHERE ord BETWEEN $2 AND $3) x
+      LEFT JOIN (SELECT * FROM all_spans WHERE project_id = $1 AND started_at >= make_timestamp($4::BIGINT) AND started_at <= make_timestamp($5::BIGINT)) s
         ON s.trace_id = x.trace_id
-      ORDER BY x.ord, s.started_at, s.span_id`, [prov.filters.projectId, firstStartUs])) {
-      for (const r of rows) {
-        const ord = Number(r.ord);
-        if (ord !== current) {
-          const t = JSON.stringify(traceObject(toExportTrace(r), prov.raw));
-          await sink.write(`${current === -1 ? '' : ']},'}${t.slice(0, -1)},"spans":[`);
-          current = ord;
-          spans = 0;
-        }
-        if (r.s_span_id === null || r.s_span_id === undefined) continue;
-        await sink.write((spans++ === 0 ? '' : ',') + JSON.stringify(spanObject(r, prov.raw)));
+      ORDER BY x.ord, s.started_at, s.span_id`, [prov.filters.projectId, c.first, c.last, c.fromUs, c.toUs])) {
+      const ord = Number(r.ord);
+      if (ord !== current) {
+        const t = JSON.stringify(traceObject(toExportTrace(r), prov.raw));
+        await sink.write(`${current === -1 ? '' : ']},'}${t.slice(0, -1)},"spans":[`);
+        current = ord;
+        spans = 0;
       }
+      if (r.s_span_id === null || r.s_span_id === undefined) continue;
+      await sink.write((spans++ === 0 ? '' : ',') + JSON.stringify(spanObject(r, prov.raw)));
     }
-    if (current !== -1) await sink.write(']}');
   }
+  if (current !== -1) await sink.write(']}');
   await sink.write(']}\n');
 }

@@ -58,8 +58,23 @@ export class TextSink {
   }
 }
 
-/** A streamed query's rows, one DuckDB chunk (2048 rows) at a time, with plain JS values. */
-export async function* streamRows(conn: DuckDBConnection, sql: string, params: DuckDBValue[] = []): AsyncGenerator<Record<string, unknown>[]> {
+/**
+ * A streamed query's rows with plain JS values, one at a time: each is
+ * read out of DuckDB's chunk (2048 rows, kept in native memory) only when
+ * it is wanted, so the JS heap holds one row's values, not a chunk's (2048
+ * spans with 64 KB payloads would be a quarter of a gigabyte).
+ */
+export async function* streamRows(conn: DuckDBConnection, sql: string, params: DuckDBValue[] = []): AsyncGenerator<Record<string, unknown>> {
   const result = await conn.stream(sql, params);
-  for await (const rows of result.yieldRowObjects()) yield plainRows(rows);
+  const names = result.columnNames();
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (chunk === null || chunk.rowCount === 0) return;
+    for (let i = 0; i < chunk.rowCount; i++) {
+      const values = chunk.getRowValues(i);
+      const row: Record<string, DuckDBValue> = {};
+      for (let c = 0; c < names.length; c++) row[names[c]] = values[c];
+      yield plainRows([row])[0];
+    }
+  }
 }

@@ -57,16 +57,9 @@ export async function exportTraces(db: Database, dir: string, req: ExportRequest
       try {
         const { count, totalAvailable } = await selectTraces(conn, req.filter);
         const csv = new TextSink({ file: req.format === 'csv' ? file : undefined, hash: true });
-        let firstStartUs: number | null = null;
         try {
           await csv.write(CSV_HEADER);
-          for await (const rows of streamRows(conn, `SELECT ${selectionColumns()} FROM ${SELECTION} ORDER BY ord`)) {
-            for (const r of rows) {
-              const t = toExportTrace(r);
-              firstStartUs ??= t.startedUs;
-              await csv.write(csvLine(t));
-            }
-          }
+          for await (const r of streamRows(conn, `SELECT ${selectionColumns()} FROM ${SELECTION} ORDER BY ord`)) await csv.write(csvLine(toExportTrace(r)));
         } catch (err) {
           csv.destroy();
           throw err;
@@ -78,7 +71,7 @@ export async function exportTraces(db: Database, dir: string, req: ExportRequest
         } else if (req.format !== 'csv') {
           const out = new TextSink({ file });
           try {
-            if (req.format === 'json') await writeJson(conn, out, p, firstStartUs);
+            if (req.format === 'json') await writeJson(conn, out, p);
             else await writeHtml(conn, out, p);
           } catch (err) {
             out.destroy();
