@@ -173,6 +173,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     diskFaults: () => store.faultStates(),
     lakeMirror: () => store.mirrorCounters(),
     live: () => live.stats(),
+    alerts: () => alerting.stats(),
   });
   // The logs signal: its own pipeline into its own WAL (src/store/logs), beside the spans' one.
   const logPipeline = new LogPipeline(
@@ -186,6 +187,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
       defaultProjectId: DEFAULT_PROJECT,
       recordLimits: config.limits,
       storeOtherEvents: config.logs.storeOtherEvents,
+      redactPayloads: access.settings.redactPayloads,
     },
     metrics.logs,
   );

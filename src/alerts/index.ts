@@ -18,8 +18,19 @@ export interface Alerting {
   evaluator: RuleEvaluator;
   prevention: PreventionStore;
   engine: PreventionEngine;
+  /** Counts for /metrics. */
+  stats(): AlertStats;
   /** Stops the schedule, the engine and deliveries, then closes its connections; safe to call twice. */
   close(): Promise<void>;
+}
+
+export interface AlertStats {
+  triggered: number;
+  resolved: number;
+  deliveries: { delivered: number; failed: number; retried: number; dropped: number; blocked: number };
+  pendingDeliveries: number;
+  violations: number;
+  skippedSpans: number;
 }
 
 /** Opens the alert and prevention tables and starts the scheduled rules. */
@@ -40,6 +51,10 @@ export async function openAlerting(instance: DuckDBInstance, config: LookspanCon
   let closing: Promise<void> | null = null;
   return {
     store, alerter, evaluator, prevention, engine,
+    stats: () => ({
+      ...alerter.counters, deliveries: { ...alerter.deliveries.counters }, pendingDeliveries: alerter.deliveries.pending,
+      violations: engine.counters.violations, skippedSpans: engine.counters.skipped,
+    }),
     close: () => {
       closing ??= (async () => {
         clearInterval(pruner);

@@ -51,6 +51,18 @@ export interface RuntimeSources {
   lakeMirror?(): MirrorCounters | null;
   /** The live streams (src/live/hub.ts `stats`); absent: none. */
   live?(): LiveCounters;
+  /** Alerting and prevention (src/alerts/index.ts `stats`); absent: none. */
+  alerts?(): AlertCounters;
+}
+
+/** What the alert metrics read (src/alerts/index.ts `AlertStats`). */
+export interface AlertCounters {
+  triggered: number;
+  resolved: number;
+  deliveries: { delivered: number; failed: number; retried: number; dropped: number; blocked: number };
+  pendingDeliveries: number;
+  violations: number;
+  skippedSpans: number;
 }
 
 /** What the live-stream metrics read (src/live/hub.ts `LiveStats`). */
@@ -255,6 +267,27 @@ export class LookspanMetrics {
         mirror(this, { transport: 'websocket' }, live()?.refused.websocket ?? 0);
         mirror(this, { transport: 'sse' }, live()?.refused.sse ?? 0);
       } });
+
+    // Alerts and prevention (src/alerts/)
+    const al = () => self.sources?.alerts?.() ?? null;
+    new Counter({ name: 'lookspan_alerts_total', help: 'Alerts recorded, by status: triggered (a breach or one-off event) or resolved (its recovery).', labelNames: ['status'], registers,
+      collect() {
+        this.reset();
+        mirror(this, { status: 'triggered' }, al()?.triggered ?? 0);
+        mirror(this, { status: 'resolved' }, al()?.resolved ?? 0);
+      } });
+    new Counter({ name: 'lookspan_alert_deliveries_total', help: 'Alert delivery outcomes (Slack and webhook): delivered, failed (after the last attempt), retried (an attempt to be repeated), dropped (queue full), blocked (outbound policy).', labelNames: ['result'], registers,
+      collect() {
+        this.reset();
+        const d = al()?.deliveries;
+        for (const result of ['delivered', 'failed', 'retried', 'dropped', 'blocked'] as const) mirror(this, { result }, d?.[result] ?? 0);
+      } });
+    new Gauge({ name: 'lookspan_alert_deliveries_pending', help: 'Alert deliveries waiting, in flight or waiting for a retry.', registers,
+      collect() { this.set(al()?.pendingDeliveries ?? 0); } });
+    new Counter({ name: 'lookspan_prevention_violations_total', help: 'Prevention rule violations found in received spans (loops, budgets, calls while a circuit breaker was open).', registers,
+      collect() { this.reset(); mirror(this, null, al()?.violations ?? 0); } });
+    new Counter({ name: 'lookspan_prevention_skipped_spans_total', help: 'Spans the prevention engine skipped because more than its bound waited for evaluation.', registers,
+      collect() { this.reset(); mirror(this, null, al()?.skippedSpans ?? 0); } });
 
     // Reference (LangSight) metrics without a Lookspan feature behind them yet
     this.healthChecks = new Counter({ name: 'lookspan_health_checks_total', help: 'Reserved for MCP server health checks, which Lookspan does not run yet (no series).', labelNames: ['server', 'status'], registers });

@@ -148,6 +148,11 @@ describe('a threshold rule', () => {
     expect(JSON.parse(slack.got[3].body).text).toContain('Resolved');
     expect(hook.got).toHaveLength(2);
 
+    const metrics = await (await fetch(api('/metrics'))).text();
+    expect(metrics).toMatch(/^lookspan_alert_deliveries_total\{result="retried"\} 1$/m);
+    expect(metrics).toMatch(/^lookspan_alert_deliveries_total\{result="delivered"\} 4$/m);
+    expect(metrics).toMatch(/^lookspan_alerts_total\{status="resolved"\} 1$/m);
+
     await sse.events.until((e) => e.length >= 2, 'both alerts on /api/stream');
     expect(sse.data('alert.triggered').map((a) => a.status)).toEqual(['triggered', 'resolved']);
     await sse.close();

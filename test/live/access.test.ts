@@ -56,7 +56,7 @@ describe('live streams with access control', () => {
     // Asking for another project by message changes nothing: the key sees p-a only.
     ws.send({ type: 'subscribe', filter: { project: ['p-a', 'p-b'], events: 'span.ingested' } });
     await ws.messages.until((m) => m.filter((x) => x.type === 'subscribed').length === 2, 'resubscribed');
-    expect(ws.of('subscribed')[1].filter.project).toEqual(['p-a']);
+    expect((ws.of('subscribed')[1].filter as { project: string[] }).project).toEqual(['p-a']);
     expect((await ingest('p-b', 'b1')).status).toBe(200);
     expect((await ingest('p-a', 'a1')).status).toBe(200);
     await sse.events.until((e) => e.length >= 1, 'the p-a span on SSE');
