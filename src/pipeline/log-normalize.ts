@@ -15,6 +15,7 @@ import type { LogIgnoreReason } from '../metrics/logs.js';
 import { applyLogLimits, type LogResourceCache } from './log-limits.js';
 import { DEFAULT_SPAN_LIMITS, type SpanLimits } from './span-limits.js';
 import { wellFormedJson } from './well-formed.js';
+import { withoutCapturedPayload } from '../semconv/payload-keys.js';
 
 export interface LogNormalizeContext {
   limits: DecodeLimits;
@@ -26,6 +27,8 @@ export interface LogNormalizeContext {
   storeOtherEvents: boolean;
   /** Microseconds since the epoch when the request arrived (a record with no time of its own is logged then). */
   nowUs: number;
+  /** The project's `redact_payloads` setting: its records are stored without message content. */
+  redact?: boolean;
 }
 
 /** One logs request turned into WAL bytes, with what the response and the metrics need. */
@@ -135,6 +138,14 @@ export function normalizeLogs(body: Buffer, encoding: OtlpEncoding, ctx: LogNorm
       out.rejected++;
       if (out.rejectMessages.length < MAX_REJECT_MESSAGES) out.rejectMessages.push(`log record ${rec.position} (${ev.event_name ?? 'no event name'}): ${problem}`);
       continue;
+    }
+    if (ctx.redact) {
+      // As for spans: the event and its numbers stay, the prompts and completions go.
+      row.input = null;
+      row.output = null;
+      row.explanation = null;
+      parts.body = null;
+      parts.attributes = withoutCapturedPayload(parts.attributes, true, true);
     }
     applyLogLimits(parts, limits, limited);
     row.attributes = parts.attributes;

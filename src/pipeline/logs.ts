@@ -21,6 +21,8 @@ export interface LogPipelineOptions {
   recordLimits?: SpanLimits;
   /** `logs.storeOtherEvents`: store log records that are no GenAI or MCP event as well. */
   storeOtherEvents: boolean;
+  /** Whether a project's records are stored without payloads (its redact_payloads setting). */
+  redactPayloads?: (projectId: string) => boolean;
 }
 
 /**
@@ -71,9 +73,11 @@ export class LogPipeline implements LogSink {
   /** Ingests one OTLP logs request body (gRPC, HTTP/protobuf, HTTP/JSON), already decompressed. */
   async submitOtlpLogs(body: Buffer, encoding: OtlpEncoding, receiver: string, target?: { project: string }): Promise<LogIngestResult> {
     this.precheck(receiver);
+    const project = target?.project ?? this.opts.defaultProjectId;
     const n = normalizeLogs(body, encoding, {
-      limits: this.opts.limits, semconv: this.opts.semconv, project: target?.project ?? this.opts.defaultProjectId,
+      limits: this.opts.limits, semconv: this.opts.semconv, project,
       recordLimits: this.opts.recordLimits, storeOtherEvents: this.opts.storeOtherEvents, nowUs: Date.now() * 1000,
+      redact: this.opts.redactPayloads?.(project) ?? false,
     });
     const ignored = Object.values(n.ignored).reduce((a, b) => a + b, 0);
     this.metrics.received.inc({ receiver }, n.stored.length + ignored + n.rejected);
