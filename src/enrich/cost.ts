@@ -3,7 +3,7 @@ import type { CostSource } from '../model/span-record.js';
 import type { SemanticSpan } from '../semconv/index.js';
 import { normalizeProvider } from '../semconv/provider.js';
 import { modelName } from './model-names.js';
-import { type PriceResolution, type TokenUsage, priceTokens, resolvePrice } from './price-table.js';
+import { type PriceResolution, type TokenUsage, priceTokens, providerOfModel, resolvePrice } from './price-table.js';
 
 /** A local price (the model-pricing routes); USD per million tokens. */
 export interface ModelPriceOverride {
@@ -25,6 +25,12 @@ export interface SpanCost {
 export interface CostModel {
   /** Cost of one span: a reported cost wins; otherwise tokens × price; else unknown (never a silent 0). */
   price(span: SemanticSpan): SpanCost;
+  /**
+   * For a span that names a model but no provider (Langfuse SDK spans): the
+   * provider of the model's price table match; null when the span states a
+   * provider (never overridden), names no model, or nothing matches.
+   */
+  inferProvider(span: SemanticSpan): string | null;
   /** Replaces the local overrides; they take precedence over the price table from the next span on. */
   setOverrides(list: ModelPriceOverride[]): void;
 }
@@ -37,6 +43,7 @@ export function createCostModel(): CostModel {
   let overrides: ModelPriceOverride[] = [];
   // Resolving a name costs tens of µs in the table; spans repeat a handful of models.
   const cache = new Map<string, PriceResolution | null>();
+  const providers = new Map<string, string | null>();
 
   function resolve(provider: string | null, model: string): PriceResolution | null {
     const key = provider === null ? model : `${provider}\u0000${model}`;
@@ -65,6 +72,20 @@ export function createCostModel(): CostModel {
         if (usd !== null) return { cost_usd: usd, cost_source: 'computed' };
       }
       return UNKNOWN;
+    },
+    inferProvider(span: SemanticSpan): string | null {
+      if (span.provider !== null) return null;
+      for (const model of [span.response_model, span.request_model]) {
+        if (model === null) continue;
+        let p = providers.get(model);
+        if (p === undefined) {
+          p = providerOfModel(model);
+          if (providers.size >= MAX_CACHED) providers.clear();
+          providers.set(model, p);
+        }
+        if (p !== null) return p;
+      }
+      return null;
     },
     setOverrides(list: ModelPriceOverride[]): void {
       overrides = list.slice();

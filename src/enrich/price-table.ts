@@ -22,7 +22,7 @@ export interface TokenUsage {
  * price depends on the date or time of day.
  */
 export type PriceResolution =
-  | { kind: 'rates'; rates: ModelPrice; source: string }
+  | { kind: 'rates'; rates: ModelPrice; source: string; providerId?: string }
   | { kind: 'library'; modelId: string; providerId: string | undefined; source: string };
 
 /**
@@ -72,10 +72,29 @@ export function resolvePrice(provider: string | null, model: string): PriceResol
       if (r === null) continue;
       const source = `${r.provider.id}/${r.model.id}`;
       if (Array.isArray(r.model.prices)) return { kind: 'library', modelId: candidate, providerId: r.provider.id, source };
-      return { kind: 'rates', rates: r.model.prices, source };
+      return { kind: 'rates', rates: r.model.prices, source, providerId: r.provider.id };
     }
   }
   return null;
+}
+
+/** Price table provider ids → the OTel provider name first mapped to each (openai, anthropic, gcp.gemini, aws.bedrock, …). */
+const OTEL_PROVIDERS: ReadonlyMap<string, string> = (() => {
+  const m = new Map<string, string>();
+  for (const [otel, id] of Object.entries(PROVIDER_IDS)) if (!m.has(id)) m.set(id, otel);
+  return m;
+})();
+
+/**
+ * The provider whose price the table matches for a model named without a
+ * provider (the model name's `provider/` prefix, else the model's
+ * first-party entry), as an OTel provider name (an id without one is kept
+ * as the table spells it); null when no price matches or the name points
+ * at a self-hosted runtime.
+ */
+export function providerOfModel(model: string): string | null {
+  const id = resolvePrice(null, model)?.providerId;
+  return id === undefined ? null : OTEL_PROVIDERS.get(id) ?? id;
 }
 
 /** USD for one call; mirrors calcPrice's decomposition for the token units we carry. */

@@ -11,6 +11,9 @@ import { wellFormedJson } from './well-formed.js';
 import { redactPayloads } from '../enrich/redact.js';
 import { projectFromResource } from '../enrich/project.js';
 
+/** Set on a span whose provider was inferred from its model's price match (docs/semconv.md). */
+export const PROVIDER_INFERRED_ATTRIBUTE = 'lookspan.provider_inferred';
+
 /** The few fields of an accepted span that downstream consumers (metrics, live views) need. */
 export interface SpanDigest {
   project_id: string;
@@ -105,6 +108,12 @@ export function encodeSpans(
     const cut = applySpanLimits(rec, spanLimits, limitedResources);
     if (cut !== null) counters?.add(cut);
     const cost = costs.price(spans[i]);
+    // A model without a provider (Langfuse SDK spans): the price match's provider, marked as inferred.
+    const inferred = costs.inferProvider(spans[i]);
+    if (inferred !== null) {
+      rec.provider = inferred;
+      rec.attributes[PROVIDER_INFERRED_ATTRIBUTE] = true;
+    }
     rec.project_id = rec.project_id || project;
     // Before anything is serialized or handed on (the live digest carries a tool call's input).
     if (redact?.(rec.project_id)) redactPayloads(rec);
