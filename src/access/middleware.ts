@@ -101,10 +101,12 @@ export function accessMiddleware(ac: AccessControl, router: Router): Middleware 
     ctx.state.access = access;
     ctx.state.ingestProject = { project: access.project, bound: access.bound };
     ac.decided.set(ctx.req, access);
-    // Routes never see the ticket; every other route reads the effective project under both spellings.
-    // Streams keep the query as sent: a credential bound to no project may watch them all (the live hub narrows bound ones).
+    // Routes never see the ticket. A bound credential's project, or the one the request named (the header
+    // included), is what both spellings say; with neither, each route keeps its own default (`default`, or
+    // every project for a list that spans them). Streams keep the query as sent (the live hub narrows them).
     const { ticket: _ticket, ...rest } = query;
-    ctx.query = decision.route?.ticket ? rest : { ...rest, project_id: access.project, projectId: access.project };
+    const pinned = access.bound || access.requestedProject !== null;
+    ctx.query = decision.route?.ticket || !pinned ? rest : { ...rest, project_id: access.project, projectId: access.project };
     if (!shouldAudit(ctx.method, decision.route)) return next();
     let failure: LookspanError | null = null;
     try {

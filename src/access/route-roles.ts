@@ -26,7 +26,8 @@ import type { RouteAccess } from './roles.js';
  * for every route in this table: a key bound to a project acts on that
  * project only (naming another is a 403), and routes read it from the
  * `project_id` / `projectId` query parameters, which the middleware sets to
- * the effective project (or from accessOf(ctx).project).
+ * that project whenever the credential is bound or the request named one
+ * (or from accessOf(ctx).project, which is always set).
  */
 const OPEN: RouteAccess = { need: 'open' };
 const ANY_KEY: RouteAccess = { need: 'authenticated' };
