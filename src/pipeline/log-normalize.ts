@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { OtlpLogInput } from '../model/otlp-log.js';
 import type { LogRecordRow } from '../model/log-record.js';
 import type { Attributes } from '../model/span-record.js';
 import { countProblem, timestampProblem } from '../model/store-range.js';
@@ -55,19 +54,15 @@ function logValueProblem(row: LogRecordRow): string | null {
 }
 
 /**
- * The record's identity: a hash of everything it says except its position
- * in the request, so a batch a collector re-sends after a timeout is
- * stored once (the loader drops rows whose (project_id, record_id) it
- * already holds). Two records identical in every field, time included, are
- * one record.
+ * The record's identity: a hash of what it stores except its position in
+ * the request and a receive-time fallback, so a batch a collector re-sends
+ * after a timeout is stored once (the loader drops rows whose (project_id,
+ * record_id) it already holds). Two records identical in every field, time
+ * included, are one record. The content is serialized once: hashed here,
+ * then spliced into the WAL line.
  */
-function recordId(rec: OtlpLogInput, resourceJson: string): string {
-  return createHash('sha256')
-    .update(resourceJson)
-    .update('\u0000')
-    .update(JSON.stringify([rec.scope, rec.traceId, rec.spanId, rec.timeUs, rec.observedUs, rec.severityNumber, rec.severityText, rec.eventName, rec.body, rec.attributes]))
-    .digest('hex')
-    .slice(0, 32);
+function recordId(resourceJson: string, contentJson: string, timeUs: number): string {
+  return createHash('sha256').update(resourceJson).update('\u0000').update(contentJson).update(`\u0000${timeUs}`).digest('hex').slice(0, 32);
 }
 
 function withoutKeys(attrs: Attributes, keys: readonly string[] | undefined): Attributes {
@@ -97,16 +92,10 @@ export function normalizeLogs(body: Buffer, encoding: OtlpEncoding, ctx: LogNorm
       out.ignored[reason] = (out.ignored[reason] ?? 0) + 1;
       continue;
     }
-    let rj = resourceJson.get(rec.resource);
-    if (rj === undefined) {
-      rj = JSON.stringify(rec.resource);
-      resourceJson.set(rec.resource, rj);
-    }
-    const id = recordId(rec, rj);
     const parts = { attributes: withoutKeys(rec.attributes, ev.capturedAttributes), resource: rec.resource, body: ev.bodyCaptured ? null : rec.body };
     const row: LogRecordRow = {
       project_id: ctx.project,
-      record_id: id,
+      record_id: '',
       trace_id: rec.traceId,
       span_id: rec.spanId,
       logged_us: rec.timeUs || rec.observedUs || ctx.nowUs,
@@ -148,10 +137,18 @@ export function normalizeLogs(body: Buffer, encoding: OtlpEncoding, ctx: LogNorm
       parts.attributes = withoutCapturedPayload(parts.attributes, true, true);
     }
     applyLogLimits(parts, limits, limited);
+    // Every record of a ResourceLogs shares its (limited) resource object: serialized once per request.
+    let rj = resourceJson.get(parts.resource);
+    if (rj === undefined) {
+      rj = wellFormedJson(JSON.stringify(parts.resource));
+      resourceJson.set(parts.resource, rj);
+    }
     row.attributes = parts.attributes;
-    row.resource = parts.resource;
     row.body = parts.body;
-    lines.push(wellFormedJson(JSON.stringify(row)));
+    const { project_id: project, record_id: _id, position, logged_us: loggedUs, resource: _resource, ...content } = row;
+    const contentJson = wellFormedJson(JSON.stringify(content));
+    row.record_id = recordId(rj, contentJson, rec.timeUs);
+    lines.push(`{"project_id":${JSON.stringify(project)},"record_id":"${row.record_id}","position":${position},"logged_us":${loggedUs},${contentJson.slice(1, -1)},"resource":${rj}}`);
     out.stored.push(ev.kind);
   }
   if (lines.length > 0) out.wal = Buffer.from(lines.join('\n') + '\n', 'utf8');
