@@ -23,8 +23,9 @@ import { Store } from '../src/store/index.js';
 import { DEFAULT_DUCKDB_MEMORY_LIMIT } from '../src/config/schema.js';
 import { getSession, listSessions, sessionSpanRows } from '../src/analysis/sessions.js';
 import { lineage } from '../src/analysis/lineage.js';
-import { TOOL_CALL_COLUMNS } from '../src/analysis/spans.js';
-import { discoveredNames } from '../src/analysis/discovery.js';
+import { TOOL_CALL_COLUMNS, listSpans } from '../src/analysis/spans.js';
+import { listTraces } from '../src/analysis/traces.js';
+import { DiscoveryCache, discoveredNames } from '../src/analysis/discovery.js';
 
 const TOTAL = Number(process.env.BENCH_AGENT_READS_SPANS ?? 1_000_000);
 const CHUNK = 1_000_000;
@@ -104,16 +105,24 @@ async function measure(store: Store, sessions: number): Promise<void> {
   const snap = <T>(fn: (c: import('@duckdb/node-api').DuckDBConnection) => Promise<T>) => store.db.withSnapshot(fn);
   const randomSession = () => `sess-${Math.floor(Math.random() * sessions)}`;
   const base = { projectId: 'default', limit: 50, offset: 0 };
+  const cache = new DiscoveryCache();
   const lines: Array<[string, number[]]> = [
     ['sessions list (50)', await timed(30, () => snap((c) => listSessions(c, base)))],
     ['sessions list agent=agent-3', await timed(30, () => snap((c) => listSessions(c, { ...base, agentName: 'agent-3' })))],
     ['sessions list health_tag=loop_detected', await timed(10, () => snap((c) => listSessions(c, { ...base, healthTag: 'loop_detected' })))],
+    ['trace list (50)', await timed(30, () => snap((c) => listTraces(c, base)))],
+    ['trace list agent=agent-3', await timed(30, () => snap((c) => listTraces(c, { ...base, agentName: 'agent-3' })))],
+    ['span list server=mcp-2', await timed(30, () => snap((c) => listSpans(c, { ...base, serverName: 'mcp-2' })))],
     ['sessions list page 20 (offset 1000)', await timed(10, () => snap((c) => listSessions(c, { ...base, offset: 1000 })))],
     ['session detail (summary, agents)', await timed(30, () => snap((c) => getSession(c, 'default', randomSession())))],
-    ['session spans (tree)', await timed(30, () => snap((c) => sessionSpanRows(c, 'default', randomSession(), TOOL_CALL_COLUMNS, 1000, 0)))],
+    ['session detail, langsight (spans, tree)', await timed(30, () => snap(async (c) => {
+      const s = await getSession(c, 'default', randomSession(), { timeline: false });
+      return sessionSpanRows(c, 'default', s!.ref, TOOL_CALL_COLUMNS, 1000, 0);
+    }))],
     ['lineage 168h', await timed(10, () => snap((c) => lineage(c, { projectId: 'default', fromUs: Date.now() * 1000 - 168 * 3_600_000_000, toUs: Date.now() * 1000 })))],
     ['lineage 24h', await timed(10, () => snap((c) => lineage(c, { projectId: 'default', fromUs: Date.now() * 1000 - 24 * 3_600_000_000, toUs: Date.now() * 1000 })))],
-    ['discovered agents + servers', await timed(10, () => snap((c) => discoveredNames(c, 'default')))],
+    ['catalog discovery, every day counted', await timed(10, () => snap((c) => discoveredNames(c, 'default')))],
+    ['catalog discovery, sealed days cached', await timed(10, () => snap((c) => discoveredNames(c, 'default', cache)))],
   ];
   for (const [name, xs] of lines) console.log(`        ${name.padEnd(40)} ${fmt(xs)}`);
 }

@@ -266,13 +266,19 @@ async function sessionRow(conn: DuckDBConnection, projectId: string, sessionId: 
   return rows.length === 0 ? null : toRow(rows[0]);
 }
 
-/** A session's summary and its agents in order of appearance; null when no trace names it. */
-export async function getSession(conn: DuckDBConnection, projectId: string, sessionId: string): Promise<{ summary: SessionSummary; agents: SessionAgent[]; traceIds: string[]; startUs: number } | null> {
+/** A session found by getSession: what sessionSpanRows needs to read its spans without looking it up again. */
+export type SessionRef = SessionRow;
+
+/**
+ * A session's summary, and with `timeline` its agents in order of
+ * appearance; null when no trace names it.
+ */
+export async function getSession(conn: DuckDBConnection, projectId: string, sessionId: string, opts: { timeline: boolean } = { timeline: true }): Promise<{ summary: SessionSummary; agents: SessionAgent[]; traceIds: string[]; startUs: number; ref: SessionRef } | null> {
   const row = await sessionRow(conn, projectId, sessionId);
   if (row === null) return null;
   const facts = await spanFacts(conn, projectId, [row]);
   const { params, add } = paramList([projectId]);
-  const agents = await queryRows(conn, `
+  const agents = !opts.timeline ? [] : await queryRows(conn, `
     SELECT agent_name, ${isoSql('min(started_at)')} AS first_seen, ${isoSql('max(ended_at)')} AS last_seen,
       count(*) AS spans, count(*) FILTER (WHERE status = 'error') AS errors,
       count(*) FILTER (WHERE type = 'llm_call') AS llm_calls, count(*) FILTER (WHERE type = 'tool_call') AS tool_calls
@@ -286,16 +292,14 @@ export async function getSession(conn: DuckDBConnection, projectId: string, sess
     })),
     traceIds: row.trace_ids,
     startUs: row.started_us,
+    ref: row,
   };
 }
 
 /** The session's spans, ordered by start, at most `limit` of them after `offset`, with whether more follow. */
-export async function sessionSpanRows(conn: DuckDBConnection, projectId: string, sessionId: string, columns: string, limit: number, offset: number): Promise<{ rows: Record<string, unknown>[]; hasMore: boolean } | null> {
-  const row = await sessionRow(conn, projectId, sessionId);
-  if (row === null) return null;
+export async function sessionSpanRows(conn: DuckDBConnection, projectId: string, ref: SessionRef, columns: string, limit: number, offset: number): Promise<{ rows: Record<string, unknown>[]; hasMore: boolean }> {
   const { params, add } = paramList([projectId]);
   const rows = await queryRows(conn, `
-    SELECT ${columns} FROM (${sessionSpans([row], add)}) ORDER BY started_at, trace_id, span_id LIMIT ${add(limit + 1)} OFFSET ${add(offset)}`, params);
+    SELECT ${columns} FROM (${sessionSpans([ref], add)}) ORDER BY started_at, trace_id, span_id LIMIT ${add(limit + 1)} OFFSET ${add(offset)}`, params);
   return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
 }
-

@@ -90,24 +90,27 @@ export function toToolCallSpan(r: Record<string, unknown>): ToolCallSpanView {
   };
 }
 
-const isoDate = (us: number) => new Date(Math.floor(us / 1000)).toISOString().slice(0, 10);
-
-/** Dates that hold spans of the project, newest first (the lake catalog and hot rows; no lake file is opened). */
-async function spanDates(conn: DuckDBConnection, projectId: string): Promise<string[]> {
+/** The project's spans: how many, and the earliest and latest start (the lake catalog and hot rows; no lake file is opened). */
+async function spanRange(conn: DuckDBConnection, projectId: string): Promise<{ spans: number; firstUs: number; lastUs: number } | null> {
   const rows = await queryRows(conn, `
-    SELECT DISTINCT date FROM (
-      SELECT date FROM lake_files WHERE kind = 'spans' AND project_id = $1
-      UNION ALL SELECT strftime(started_at, '%Y-%m-%d') FROM spans WHERE project_id = $1)
-    ORDER BY date DESC`, [projectId]);
-  return rows.map((r) => String(r.date));
+    SELECT sum(n)::BIGINT AS spans, epoch_us(min(lo)) AS first_us, epoch_us(max(hi)) AS last_us FROM (
+      SELECT sum(rows) AS n, min(min_started_at) AS lo, max(max_started_at) AS hi FROM lake_files WHERE kind = 'spans' AND project_id = $1
+      UNION ALL SELECT count(*), min(started_at), max(started_at) FROM spans WHERE project_id = $1)`, [projectId]);
+  const r = rows[0];
+  if (r === undefined || r.first_us === null || r.first_us === undefined) return null;
+  return { spans: Number(r.spans), firstUs: Number(r.first_us), lastUs: Number(r.last_us) };
 }
+
+const MINUTE_US = 60_000_000;
 
 /**
  * Spans filtered by server, tool, session, agent, trace, model, type, status
  * and time, newest first, and whether more follow; with `withTotal` the
- * count of every match. A span is filed under the date it started, so the
- * page is read from the newest dates first, widening (doubling the dates)
- * until it is full: the cost follows the page, not the history.
+ * count of every match. A span is filed under the date it started and its
+ * file's row groups carry their start range, so the page is read from the
+ * newest spans first, widening the window (doubling it, from about twice
+ * the page at the average rate) until it is full: the cost follows the
+ * page, not the history.
  */
 export async function listSpans(conn: DuckDBConnection, f: SpanFilter): Promise<{ spans: ToolCallSpanView[]; hasMore: boolean; total?: number }> {
   const w = new Where('project_id = ?', f.projectId)
@@ -127,17 +130,22 @@ export async function listSpans(conn: DuckDBConnection, f: SpanFilter): Promise<
   else if (f.status === 'error') w.raw(`status = 'error'`);
   else if (f.status !== undefined) w.raw(`status = 'error' AND error_type = '${f.status === 'timeout' ? 'timeout' : 'prevented'}'`);
   const need = f.offset + f.limit + 1;
-  const dates = (await spanDates(conn, f.projectId)).filter((d) =>
-    (f.toUs === undefined || d <= isoDate(f.toUs)) && (f.fromUs === undefined || d >= isoDate(f.fromUs)));
+  const range = await spanRange(conn, f.projectId);
   let rows: Record<string, unknown>[] = [];
-  for (let width = 1; dates.length > 0; width *= 2) {
-    const last = Math.min(width, dates.length) === dates.length;
-    const { params, add } = paramList(w.params);
-    const since = last ? '' : ` AND started_at >= CAST(${add(dates[width - 1])} AS TIMESTAMP)`;
-    rows = await queryRows(conn,
-      `SELECT ${TOOL_CALL_COLUMNS} FROM all_spans WHERE ${w.sql}${since}
-       ORDER BY started_at DESC, trace_id, span_id LIMIT ${add(need)}`, params);
-    if (rows.length >= need || last) break;
+  if (range !== null && !(f.toUs !== undefined && f.toUs < range.firstUs) && !(f.fromUs !== undefined && f.fromUs > range.lastUs)) {
+    const top = Math.min(f.toUs ?? Infinity, range.lastUs);
+    const floor = Math.max(f.fromUs ?? -Infinity, range.firstUs);
+    // About twice the spans the page needs at the history's average rate, doubled until the page is full.
+    const rate = range.spans / Math.max(1, range.lastUs - range.firstUs);
+    for (let width = Math.max(MINUTE_US, Math.ceil((2 * need) / Math.max(rate, 1e-12))); ; width *= 2) {
+      const last = top - width <= floor;
+      const { params, add } = paramList(w.params);
+      const since = last ? '' : ` AND started_at >= make_timestamp(${add(top - width)}::BIGINT)`;
+      rows = await queryRows(conn,
+        `SELECT ${TOOL_CALL_COLUMNS} FROM all_spans WHERE ${w.sql}${since}
+         ORDER BY started_at DESC, trace_id, span_id LIMIT ${add(need)}`, params);
+      if (rows.length >= need || last) break;
+    }
   }
   const result: { spans: ToolCallSpanView[]; hasMore: boolean; total?: number } = {
     spans: rows.slice(f.offset, f.offset + f.limit).map(toToolCallSpan),

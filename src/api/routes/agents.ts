@@ -138,9 +138,9 @@ export function mountAgents(router: Router, db: Database): void {
     const projectId = first(q.project_id, q.projectId) ?? DEFAULT_PROJECT;
     const id = ctx.params.session_id;
     const body = await db.withSnapshot(async (c) => {
-      const s = await getSession(c, projectId, id);
+      const s = await getSession(c, projectId, id, { timeline: false });
       if (s === null) return null;
-      const page = (await sessionSpanRows(c, projectId, id, TOOL_CALL_COLUMNS, q.limit, q.offset))!;
+      const page = await sessionSpanRows(c, projectId, s.ref, TOOL_CALL_COLUMNS, q.limit, q.offset);
       const spans = page.rows.map(toToolCallSpan);
       // Span ids are unique within a trace only: the tree is keyed by both.
       const tree = spanTree(spans.map((x) => ({ id: `${x.trace_id}/${x.span_id}`, parentId: x.parent_span_id === null ? null : `${x.trace_id}/${x.parent_span_id}` })));
