@@ -10,9 +10,10 @@ import { SERVER_CALL_SQL } from './spans.js';
  *
  * A call is a span naming an MCP server; its agent is the span's own agent
  * or, when the span names none, its parent span's (instrumentations put the
- * agent on the agent span and not on each tool call). A handoff is a span of
- * agent B whose parent span belongs to agent A ≠ B, or a span that names its
- * target agent (`langsight.target_agent_name`, the ToolCallSpan handoff).
+ * agent on the agent span and not on each tool call). A handoff is a span
+ * that names its target agent (`langsight.target_agent_name`, the
+ * ToolCallSpan handoff), or a span of agent B whose parent span belongs to
+ * agent A ≠ B and is not a handoff to B (that one is counted already).
  */
 export interface LineageQuery {
   projectId: string;
@@ -59,32 +60,35 @@ const metrics = (r: Record<string, unknown>): LineageMetrics => ({
 /** The graph of the window, busiest nodes and edges first. */
 export async function lineage(conn: DuckDBConnection, q: LineageQuery): Promise<{ nodes: LineageNode[]; edges: LineageEdge[]; truncated: boolean }> {
   const params = [q.projectId, q.fromUs, q.toUs, LINEAGE_MAX_ITEMS + 1];
-  // One pass over the window's spans: each span with its parent's agent (a join on the spans that name one).
-  const window = `
-    w AS MATERIALIZED (SELECT trace_id, span_id, parent_span_id, agent_name, server_name, type, status, duration_ms, session_id,
-        ${SERVER_CALL_SQL} AS is_call,
-        CASE WHEN type = 'agent' THEN json_extract_string(attributes, '$."langsight.target_agent_name"') END AS target_agent
-      FROM all_spans WHERE project_id = $1 AND started_at >= make_timestamp($2::BIGINT) AND started_at < make_timestamp($3::BIGINT)),
-    j AS (SELECT w.*, coalesce(w.agent_name, p.agent_name) AS agent, p.agent_name AS parent_agent
-      FROM w LEFT JOIN (SELECT trace_id, span_id, agent_name FROM w WHERE agent_name IS NOT NULL) p
-        ON p.trace_id = w.trace_id AND p.span_id = w.parent_span_id)`;
+  const role = (kind: string, a: string, b: string) => `{'kind': '${kind}', 'a': ${a}, 'b': ${b}}`;
+  // One scan of the window's spans, each joined to its parent (the spans that name an agent), and one
+  // aggregation: every span stands for each role it plays (a call of an agent to a server, a call to a
+  // server, a span of an agent, a handoff), unnested into (kind, a, b) rows grouped together.
   const rows = await queryRows(conn, `
-    WITH ${window},
-    calls AS (
-      SELECT CASE grouping(agent, server_name) WHEN 0 THEN 'call' WHEN 1 THEN 'agent_calls' ELSE 'server' END AS kind,
-        agent AS a, server_name AS b, ${METRICS}
-      FROM j WHERE is_call
-      GROUP BY GROUPING SETS ((agent, server_name), (agent), (server_name))),
-    h AS (SELECT parent_agent AS a, agent_name AS b, status, duration_ms, session_id FROM j
-            WHERE agent_name IS NOT NULL AND parent_agent IS NOT NULL AND parent_agent <> agent_name
-          UNION ALL
-          SELECT agent_name, target_agent, status, duration_ms, session_id FROM j
-            WHERE target_agent IS NOT NULL AND agent_name IS NOT NULL AND target_agent <> agent_name),
-    handoffs AS (SELECT 'handoff' AS kind, a, b, ${METRICS} FROM h GROUP BY a, b),
-    agents AS (SELECT 'agent' AS kind, agent AS a, NULL AS b, ${METRICS} FROM j WHERE agent IS NOT NULL GROUP BY agent),
-    ranked AS (SELECT *, row_number() OVER (PARTITION BY kind ORDER BY call_count DESC, a, b) AS rank
-      FROM (SELECT * FROM calls UNION ALL SELECT * FROM handoffs UNION ALL SELECT * FROM agents)
-      WHERE a IS NOT NULL OR kind = 'server')
+    WITH w AS (
+      SELECT trace_id, span_id, parent_span_id, agent_name, server_name, status, duration_ms, session_id, ${SERVER_CALL_SQL} AS is_call,
+        CASE WHEN type = 'agent' AND contains(CAST(attributes AS VARCHAR), 'langsight.target_agent_name')
+          THEN json_extract_string(attributes, '$."langsight.target_agent_name"') END AS target_agent
+      FROM all_spans WHERE project_id = $1 AND started_at >= make_timestamp($2::BIGINT) AND started_at < make_timestamp($3::BIGINT)),
+    j AS (
+      SELECT w.*, coalesce(w.agent_name, p.agent_name) AS agent, p.agent_name AS parent_agent, p.target_agent AS parent_target
+      FROM w LEFT JOIN (SELECT trace_id, span_id, agent_name, target_agent FROM w WHERE agent_name IS NOT NULL) p
+        ON p.trace_id = w.trace_id AND p.span_id = w.parent_span_id),
+    roles AS (
+      SELECT unnest(list_filter([
+          CASE WHEN is_call AND agent IS NOT NULL THEN ${role('call', 'agent', 'server_name')} END,
+          CASE WHEN is_call AND agent IS NOT NULL THEN ${role('agent_calls', 'agent', 'NULL::VARCHAR')} END,
+          CASE WHEN is_call THEN ${role('server', 'NULL::VARCHAR', 'server_name')} END,
+          CASE WHEN agent IS NOT NULL THEN ${role('agent', 'agent', 'NULL::VARCHAR')} END,
+          -- A span under another agent's span is a handoff, unless that span already named it as its target.
+          CASE WHEN agent_name IS NOT NULL AND parent_agent IS NOT NULL AND parent_agent <> agent_name
+              AND parent_target IS DISTINCT FROM agent_name THEN ${role('handoff', 'parent_agent', 'agent_name')} END,
+          CASE WHEN target_agent IS NOT NULL AND agent_name IS NOT NULL AND target_agent <> agent_name
+            THEN ${role('handoff', 'agent_name', 'target_agent')} END
+        ], x -> x IS NOT NULL), recursive := true), status, duration_ms, session_id
+      FROM j),
+    g AS (SELECT kind, a, b, ${METRICS} FROM roles GROUP BY kind, a, b),
+    ranked AS (SELECT *, row_number() OVER (PARTITION BY kind ORDER BY call_count DESC, a, b) AS rank FROM g)
     SELECT * FROM ranked WHERE rank <= $4 ORDER BY kind, rank`, params);
   const calls = rows.filter((r) => r.kind !== 'handoff' && r.kind !== 'agent');
   const handoffs = rows.filter((r) => r.kind === 'handoff');

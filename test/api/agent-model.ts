@@ -81,20 +81,23 @@ export function generate(seed: number, startMs: number, spreadMs: number): GenSp
       for (const c of calls) tool(root, agent, c);
       if (sub) {
         const subId = `${trace}-sub`;
-        const subStart = clock;
-        for (const c of subCalls.length > 0 ? subCalls : [{ status: 'success' as const }]) tool(subId, other, c);
-        spans.push({
-          trace_id: trace, span_id: subId, parent_span_id: root, span_type: 'agent', server_name: `${other}-runtime`, tool_name: 'run',
-          agent_name: other, session_id: sid, started_at: iso(subStart - 1), ended_at: iso(clock + 1), status: 'success',
-        });
-        clock += 2;
+        // Half of the handoffs are announced by a ToolCallSpan handoff, which then parents the other agent's span.
+        let parent = root;
         if (rand() < 0.5) {
+          parent = `${trace}-handoff`;
           spans.push({
-            trace_id: trace, span_id: `${trace}-handoff`, parent_span_id: root, span_type: 'handoff', server_name: `${agent}-runtime`, tool_name: 'handoff',
+            trace_id: trace, span_id: parent, parent_span_id: root, span_type: 'handoff', server_name: `${agent}-runtime`, tool_name: 'handoff',
             agent_name: agent, session_id: sid, started_at: iso(clock), ended_at: iso(clock + 2), status: 'success', target_agent_name: other,
           });
           clock += 3;
         }
+        const subStart = clock;
+        for (const c of subCalls.length > 0 ? subCalls : [{ status: 'success' as const }]) tool(subId, other, c);
+        spans.push({
+          trace_id: trace, span_id: subId, parent_span_id: parent, span_type: 'agent', server_name: `${other}-runtime`, tool_name: 'run',
+          agent_name: other, session_id: sid, started_at: iso(subStart - 1), ended_at: iso(clock + 1), status: 'success',
+        });
+        clock += 2;
       }
       spans.push({
         trace_id: trace, span_id: root, span_type: 'agent', server_name: `${agent}-runtime`, tool_name: 'run', agent_name: agent, session_id: sid,
@@ -268,7 +271,8 @@ export function expectedLineage(all: GenSpan[], fromUs: number, toUs: number) {
   const handoffs: Array<[string, Stored]> = [];
   for (const x of w) {
     const p = parentAgent(x);
-    if (p !== undefined && p !== x.span.agent_name) handoffs.push([`handoff agent:${p} agent:${x.span.agent_name}`, x]);
+    const announced = x.span.parent_span_id !== undefined && byId.get(`${x.span.trace_id}/${x.span.parent_span_id}`)?.span.target_agent_name === x.span.agent_name;
+    if (p !== undefined && p !== x.span.agent_name && !announced) handoffs.push([`handoff agent:${p} agent:${x.span.agent_name}`, x]);
     if (x.span.target_agent_name !== undefined && x.span.target_agent_name !== x.span.agent_name) {
       handoffs.push([`handoff agent:${x.span.agent_name} agent:${x.span.target_agent_name}`, x]);
     }
