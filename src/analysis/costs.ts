@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { ATTRIBUTED_SPANS_CTE, IS_CALL_SQL, IS_UNPRICED_SQL } from './attribution.js';
+import { ATTRIBUTED_SPANS_CTE, IS_CALL_SQL, IS_UNPRICED_SQL, UNATTRIBUTED_SPANS_CTE } from './attribution.js';
 import { queryRows } from './rows.js';
 import type { TimeWindow } from './window.js';
 
@@ -7,6 +7,11 @@ export interface CostQuery extends TimeWindow {
   projectId: string;
   /** Entries kept per breakdown list (the most expensive first). */
   limit: number;
+  /**
+   * Attribute spans without an agent to their trace's (attribution.ts; about three times the CPU of the
+   * rest); default true. Without it `byAgent` groups by each span's own agent_name only.
+   */
+  byAgent?: boolean;
 }
 
 /** Token and cost sums of a set of model calls. */
@@ -47,8 +52,8 @@ export interface CostReport {
 const EMPTY_USAGE: Usage = { calls: 0, unpricedCalls: 0, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
 
 /** Sums rounded to 1e-12 USD, so the order DuckDB adds doubles in (hot rows, lake files) never shows. */
-const usd = (col: string, filter?: string) => `round(coalesce(fsum(${col})${filter ? ` FILTER (WHERE ${filter})` : ''}, 0), 12)`;
-const tokens = (col: string, filter: string) => `coalesce(sum(${col}) FILTER (WHERE ${filter}), 0)::BIGINT`;
+const usd = (col: string) => `round(coalesce(fsum(${col}), 0), 12)`;
+const tokens = (col: string) => `coalesce(sum(${col}), 0)::BIGINT`;
 
 // GROUPING_ID over (model, provider, agent, server_name, tool_name): a bit is set for each column not grouped.
 const SET_BY_ID = new Map<number, keyof CostReport['hasMore'] | 'total'>([
@@ -58,26 +63,38 @@ const SET_BY_ID = new Map<number, keyof CostReport['hasMore'] | 'total'>([
 /**
  * Cost and token sums of the project's spans started in the window: totals,
  * by model (with its provider), by provider, by agent (attribution.ts) and
- * by tool, in one scan (GROUPING SETS), each list ordered by cost, then
+ * by tool, in one scan, each list ordered by cost, then
  * calls, then name, and cut at `limit`.
  */
 export async function costReport(conn: DuckDBConnection, q: CostQuery): Promise<CostReport> {
+  const withAgents = q.byAgent ?? true;
+  // Two levels: the spans are summed once at the finest grain (few rows: models × agents, tools × agents),
+  // and only those rows are rolled up into the five lists; five grouping sets straight over every span cost
+  // several times the scan (bench/read-aggregates.ts).
   const rows = await queryRows(conn, `
-    WITH ${ATTRIBUTED_SPANS_CTE},
+    WITH ${withAgents ? ATTRIBUTED_SPANS_CTE : UNATTRIBUTED_SPANS_CTE},
     r AS (SELECT *, ${IS_CALL_SQL} AS is_call, tool_name IS NOT NULL AS is_tool FROM a),
-    g AS (
-      SELECT GROUPING_ID(model, provider, agent, server_name, tool_name) AS gid, model, provider, agent, server_name, tool_name,
+    f AS (
+      SELECT model, provider, agent, server_name, tool_name,
         count(*) FILTER (WHERE is_call) AS calls,
         count(*) FILTER (WHERE is_call AND ${IS_UNPRICED_SQL}) AS unpriced,
-        ${usd('cost_usd')} AS cost_usd,
-        ${usd('cost_usd', 'is_tool')} AS tool_cost_usd, ${usd('cost_usd', 'NOT is_tool')} AS llm_cost_usd,
-        ${tokens('input_tokens', 'is_call')} AS input_tokens, ${tokens('output_tokens', 'is_call')} AS output_tokens,
-        ${tokens('cache_read_tokens', 'is_call')} AS cache_read_tokens, ${tokens('cache_write_tokens', 'is_call')} AS cache_write_tokens,
-        ${tokens('reasoning_tokens', 'is_call')} AS reasoning_tokens,
+        fsum(cost_usd) AS cost, fsum(cost_usd) FILTER (WHERE is_tool) AS tool_cost, fsum(cost_usd) FILTER (WHERE NOT is_tool) AS llm_cost,
+        sum(input_tokens) FILTER (WHERE is_call) AS input_tokens, sum(output_tokens) FILTER (WHERE is_call) AS output_tokens,
+        sum(cache_read_tokens) FILTER (WHERE is_call) AS cache_read_tokens, sum(cache_write_tokens) FILTER (WHERE is_call) AS cache_write_tokens,
+        sum(reasoning_tokens) FILTER (WHERE is_call) AS reasoning_tokens,
         count(*) AS spans, count(*) FILTER (WHERE is_call AND NOT is_tool) AS llm_calls, count(*) FILTER (WHERE is_tool) AS tool_calls,
-        count(*) FILTER (WHERE is_tool AND status = 'error') AS tool_errors,
-        round(coalesce(avg(duration_ms) FILTER (WHERE is_tool), 0), 9) AS tool_latency_ms
-      FROM r WHERE is_call OR is_tool
+        count(*) FILTER (WHERE is_tool AND status = 'error') AS tool_errors, sum(duration_ms) FILTER (WHERE is_tool) AS tool_ms
+      FROM r WHERE is_call OR is_tool GROUP BY ALL),
+    g AS (
+      SELECT GROUPING_ID(model, provider, agent, server_name, tool_name) AS gid, model, provider, agent, server_name, tool_name,
+        sum(calls) AS calls, sum(unpriced) AS unpriced,
+        ${usd('cost')} AS cost_usd, ${usd('tool_cost')} AS tool_cost_usd, ${usd('llm_cost')} AS llm_cost_usd,
+        ${tokens('input_tokens')} AS input_tokens, ${tokens('output_tokens')} AS output_tokens,
+        ${tokens('cache_read_tokens')} AS cache_read_tokens, ${tokens('cache_write_tokens')} AS cache_write_tokens,
+        ${tokens('reasoning_tokens')} AS reasoning_tokens,
+        sum(spans) AS spans, sum(llm_calls) AS llm_calls, sum(tool_calls) AS tool_calls, sum(tool_errors) AS tool_errors,
+        round(coalesce(sum(tool_ms) / nullif(sum(tool_calls), 0), 0), 9) AS tool_latency_ms
+      FROM f
       GROUP BY GROUPING SETS ((model, provider), (provider), (agent), (server_name, tool_name), ()))
     SELECT * FROM g
     WHERE gid = ${0b11111} OR (gid = ${0b11100} AND tool_name IS NOT NULL) OR (gid <> ${0b11100} AND calls > 0)

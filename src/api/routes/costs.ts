@@ -79,8 +79,7 @@ export const CostBreakdownResponse = z.object({
     server_name: z.string().nullable(), tool_name: z.string(), total_calls: z.number().int(), error_calls: z.number().int(),
     total_cost_usd: z.number(), cost_per_call_usd: z.number(), avg_latency_ms: z.number(),
   })),
-  by_agent: z.array(snakeUsage.extend({ agent_name: z.string().nullable() })),
-  has_more: z.object({ by_model: z.boolean(), by_tool: z.boolean(), by_agent: z.boolean() }),
+  has_more: z.object({ by_model: z.boolean(), by_tool: z.boolean() }),
 });
 
 const snake = (u: Usage) => ({
@@ -111,7 +110,8 @@ export function mountCosts(router: Router, db: Database): void {
     const window = q.hours !== undefined ? `${q.hours}h` : q.window ?? '24h';
     const hours = q.hours ?? ({ '24h': 24, '7d': 168, '30d': 720 } as const)[q.window ?? '24h'];
     const w = resolveWindow({ hours }, Date.now() * 1000);
-    const r = await db.withSnapshot((conn) => costReport(conn, { projectId, ...w, limit: q.limit }));
+    // By model and by tool call, as the reference has it; per agent is GET /api/costs/summary's (its attribution triples the CPU).
+    const r = await db.withSnapshot((conn) => costReport(conn, { projectId, ...w, limit: q.limit, byAgent: false }));
     ctx.body = {
       project_id: projectId,
       window,
@@ -132,8 +132,7 @@ export function mountCosts(router: Router, db: Database): void {
         server_name: t.serverName, tool_name: t.toolName, total_calls: t.calls, error_calls: t.errors, total_cost_usd: t.costUsd,
         cost_per_call_usd: t.calls === 0 ? 0 : t.costUsd / t.calls, avg_latency_ms: t.avgLatencyMs,
       })),
-      by_agent: r.byAgent.map((a) => ({ agent_name: a.agent, ...snake(a) })),
-      has_more: { by_model: r.hasMore.byModel, by_tool: r.hasMore.byTool, by_agent: r.hasMore.byAgent },
+      has_more: { by_model: r.hasMore.byModel, by_tool: r.hasMore.byTool },
     } satisfies z.input<typeof CostBreakdownResponse>;
   });
 }
