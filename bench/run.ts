@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the normalization and ingest benchmarks, one after the
- * other (`tsx bench/semconv.ts`, `tsx bench/ingest.ts`, `tsx bench/lake.ts`, `tsx bench/lake-read.ts`: the lake at 10M spans, then `tsx bench/live.ts`: live fan-out while ingesting, then `tsx bench/agent-reads.ts`: sessions, lineage and the catalog at 1M spans), output passed
+ * other (`tsx bench/semconv.ts`, `tsx bench/ingest.ts`, `tsx bench/lake.ts`, `tsx bench/lake-read.ts`: the lake at 10M spans, then `tsx bench/live.ts`: live fan-out while ingesting, then `tsx bench/agent-reads.ts`: sessions, lineage and the catalog at 1M spans, then `tsx bench/read-aggregates.ts`: costs, stats, anomalies, SLOs and a 10k-trace CSV export at 1M spans), output passed
  * through. With `--fuzz`, the long ingest fuzz run instead (bench/fuzz.ts;
  * `--fuzz-seconds N`, default 120, and the other `--fuzz-*` options are
  * passed on).
@@ -32,5 +32,6 @@ if (argv.includes('--fuzz')) {
   if (code === 0) code = run('lake-read.ts');
   if (code === 0) code = run('live.ts');
   if (code === 0) code = run('agent-reads.ts');
+  if (code === 0) code = run('read-aggregates.ts');
 }
 process.exitCode = code;

@@ -73,12 +73,12 @@ export async function selectTraces(conn: DuckDBConnection, f: ExportFilter): Pro
     CREATE OR REPLACE TEMP TABLE ${SELECTION} AS
     SELECT row_number() OVER (ORDER BY started_at, trace_id) AS ord, * FROM (
       SELECT project_id, trace_id, coalesce(root_name, first_name) AS name, framework, agent_name, session_id, service_name, user_id,
-        started_at, ended_at, status, span_count, error_count, llm_call_count, tool_call_count, input_tokens, output_tokens, cost_usd, models
+        started_at, ended_at, status, span_count, error_count, llm_call_count, tool_call_count, input_tokens, output_tokens, cost_usd, models,
+        -- Every match counted in the same pass (merging the trace summaries is the expensive part).
+        count(*) OVER () AS total_available
       FROM all_traces WHERE ${w.sql} ORDER BY started_at, trace_id LIMIT $${n + 1})`, [...w.params, f.limit]);
-  const count = Number((await queryRows(conn, `SELECT count(*) AS n FROM ${SELECTION}`))[0].n);
-  // Only a full selection can have left matches out.
-  const totalAvailable = count < f.limit ? count : Number((await queryRows(conn, `SELECT count(*) AS n FROM all_traces WHERE ${w.sql}`, w.params))[0].n);
-  return { count, totalAvailable };
+  const r = (await queryRows(conn, `SELECT count(*) AS n, coalesce(max(total_available), 0) AS total FROM ${SELECTION}`))[0];
+  return { count: Number(r.n), totalAvailable: Number(r.total) };
 }
 
 /** SELECTION's columns (prefixed with `p`, a table alias and dot) as ExportTrace fields; text timestamps, so no timestamp objects cross into JS. */
