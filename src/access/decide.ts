@@ -18,6 +18,8 @@ export interface AccessRequest {
   presented: Presented;
   /** Project named by the request, raw (validated here). */
   requestedProject: string | undefined;
+  /** Where it was named (`project_id`, `projectId`, `X-Lookspan-Project`, …), for the 400 of a bad one. */
+  requestedFrom?: string;
   peer: string | undefined;
   forwardedFor: string | undefined;
   /** An Origin header naming another site (checked for cookie sessions on unsafe requests). */
@@ -85,7 +87,9 @@ export function decide(ac: AccessControl, req: AccessRequest): AccessDecision {
   let requested: string | null = null;
   if (req.requestedProject !== undefined && req.requestedProject !== '') {
     if (!nativeProjectId.safeParse(req.requestedProject).success) {
-      return refuse(invalid('the project must be 1-128 characters and not "null" or "__HIVE_DEFAULT_PARTITION__"', [{ path: 'project_id', message: 'invalid project id' }]));
+      const from = req.requestedFrom ?? 'project_id';
+      const rule = 'must be 1-128 characters and not "null" or "__HIVE_DEFAULT_PARTITION__"';
+      return refuse(invalid(`${from} (the project) ${rule}`, [{ path: from, message: rule }]));
     }
     requested = req.requestedProject;
   }

@@ -35,6 +35,7 @@ export class GrpcAccess {
           unsafe: true,
           presented: { authorization: first(metadata, 'authorization'), apiKey: first(metadata, 'x-api-key') },
           requestedProject: first(metadata, PROJECT_HEADER),
+          requestedFrom: PROJECT_HEADER,
           peer: call.getConnectionInfo().remoteAddress,
           forwardedFor: undefined,
           crossSite: false,

@@ -72,7 +72,11 @@ export function accessMiddleware(ac: AccessControl, router: Router): Middleware 
     const { keys, params } = matchedRouteKeys(router, ctx.method, ctx.path);
     const query = ctx.query;
     const one = (v: unknown) => (Array.isArray(v) ? v[0] : v) as string | undefined;
-    const requestedProject = ctx.get(PROJECT_HEADER) || params.project_id || one(query.project_id) || one(query.projectId) || undefined;
+    const named: Array<[string, string | undefined]> = [
+      ['X-Lookspan-Project', ctx.get(PROJECT_HEADER) || undefined], ['project_id', params.project_id],
+      ['project_id', one(query.project_id) || undefined], ['projectId', one(query.projectId) || undefined],
+    ];
+    const [requestedFrom, requestedProject] = named.find(([, v]) => v !== undefined) ?? [undefined, undefined];
     const decision = decide(ac, {
       routeKeys: keys,
       unsafe: UNSAFE.has(ctx.method),
@@ -84,6 +88,7 @@ export function accessMiddleware(ac: AccessControl, router: Router): Middleware 
         proxy: { userId: ctx.get('x-user-id') || undefined, role: ctx.get('x-user-role') || undefined, project: ctx.get('x-user-project') || undefined },
       },
       requestedProject,
+      requestedFrom,
       peer: ctx.req.socket.remoteAddress,
       forwardedFor: ctx.get('x-forwarded-for') || undefined,
       crossSite: crossSite(ctx.get('origin') || undefined, ctx.get('host') || undefined),
