@@ -121,8 +121,8 @@ async function measure(store: Store, sessions: number): Promise<void> {
     }))],
     ['lineage 168h', await timed(10, () => snap((c) => lineage(c, { projectId: 'default', fromUs: Date.now() * 1000 - 168 * 3_600_000_000, toUs: Date.now() * 1000 })))],
     ['lineage 24h', await timed(10, () => snap((c) => lineage(c, { projectId: 'default', fromUs: Date.now() * 1000 - 24 * 3_600_000_000, toUs: Date.now() * 1000 })))],
-    ['catalog discovery, every day counted', await timed(10, () => snap((c) => discoveredNames(c, 'default')))],
-    ['catalog discovery, sealed days cached', await timed(10, () => snap((c) => discoveredNames(c, 'default', cache)))],
+    ['catalog discovery, counted afresh', await timed(10, () => snap((c) => discoveredNames(c, 'default')))],
+    ['catalog discovery, sealed hours cached', await timed(10, () => snap((c) => discoveredNames(c, 'default', cache)))],
   ];
   for (const [name, xs] of lines) console.log(`        ${name.padEnd(40)} ${fmt(xs)}`);
 }
