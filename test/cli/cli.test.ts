@@ -68,7 +68,7 @@ beforeAll(async () => {
     expect(sealed.storage.hot).toEqual({ spans: 0, traces: 0, logs: 0 });
     const get = async (u: string) => (await (await fetch(`${s.httpUrl}${u}`)).json()) as any;
     for (const p of ['default', 'team-b']) {
-      const spans = await get(`/api/traces/spans?limit=1000&projectId=${p}`);
+      const spans = await get(`/api/traces/spans?total=1&limit=1000&projectId=${p}`);
       api[p] = {
         traces: (await get(`/api/traces?total=1&limit=1000&projectId=${p}`)).total,
         spans: spans.total,

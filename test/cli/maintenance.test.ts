@@ -44,7 +44,7 @@ async function apiView(url: string) {
   const out: Record<string, unknown> = {};
   for (const p of ['default', 'team-b']) {
     out[`list/${p}`] = (await getJson(`${url}/api/traces?total=1&limit=1000&projectId=${p}`)).body;
-    out[`spans/${p}`] = (await getJson(`${url}/api/traces/spans?limit=1000&projectId=${p}`)).body;
+    out[`spans/${p}`] = (await getJson(`${url}/api/traces/spans?total=1&limit=1000&projectId=${p}`)).body;
   }
   for (const t of fresh) out[`detail/${t}`] = (await getJson(`${url}/api/traces/${t}`)).body;
   for (const [p, t] of [['default', 'old'], ['default', 'old-hot'], ['team-b', 'b-old']]) out[`detail/${p}/${t}`] = (await getJson(`${url}/api/traces/${t}?projectId=${p}`)).body;

@@ -647,7 +647,8 @@ export class FuzzHarness {
       }
       const list = q.route === 'traces' ? j?.traces : j?.spans;
       // The trace list counts all matches only when asked (?total=1); it always says whether more follow.
-      const counted = q.route === 'traces' ? typeof j?.hasMore === 'boolean' && (j?.total === undefined || Number.isSafeInteger(j.total)) : Number.isSafeInteger(j?.total);
+      // Lists count all matches only when asked (?total=1); they always say whether more follow.
+      const counted = typeof j?.hasMore === 'boolean' && (j?.total === undefined || Number.isSafeInteger(j.total));
       if (!Array.isArray(list) || !counted || !Number.isSafeInteger(j?.limit) || !Number.isSafeInteger(j?.offset)) {
         out.push({ inv: 'accounting', route, reason: 'list without {items, total|hasMore, limit, offset}', detail: `GET ${cut(path, 300)} answered 200: ${text(r.body)}` });
       }

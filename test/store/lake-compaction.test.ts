@@ -21,7 +21,7 @@ async function apiView(url: string, traceIds: string[]) {
   const out: Record<string, unknown> = {};
   for (const p of ['default', 'team-b']) {
     out[`list/${p}`] = (await getJson(`${url}/api/traces?total=1&limit=1000&projectId=${p}`)).body;
-    out[`spans/${p}`] = (await getJson(`${url}/api/traces/spans?limit=1000&projectId=${p}`)).body;
+    out[`spans/${p}`] = (await getJson(`${url}/api/traces/spans?total=1&limit=1000&projectId=${p}`)).body;
   }
   for (const id of traceIds) out[`detail/${id}`] = (await getJson(`${url}/api/traces/${id}`)).body;
   out['detail/team-b/nt1'] = (await getJson(`${url}/api/traces/nt1?projectId=team-b`)).body;
@@ -83,7 +83,7 @@ describe('lake compaction', () => {
         await conn.run(`INSERT INTO lake_files SELECT '${copy}', kind, project_id, date, rows, bytes, min_started_at, max_started_at, 900, now() FROM lake_files WHERE path = '${rel}'`);
         await s.store.lake.refresh(conn);
       });
-      const doubled = (await getJson(`${s.httpUrl}/api/traces/spans?limit=1000`)).body;
+      const doubled = (await getJson(`${s.httpUrl}/api/traces/spans?total=1&limit=1000`)).body;
       expect(doubled.total).toBeGreaterThan((before['spans/default'] as any).total);
 
       const res = await postEmpty(`${s.httpUrl}/api/storage/compact`);
@@ -108,7 +108,7 @@ describe('lake compaction', () => {
       expect((await sealAll(s)).sealed.traces).toBe(1);
       expect((await getJson(`${s.httpUrl}/api/traces/nt2?projectId=team-b`)).body.spanCount).toBe(1);
       before['list/team-b'] = (await getJson(`${s.httpUrl}/api/traces?total=1&limit=1000&projectId=team-b`)).body;
-      before['spans/team-b'] = (await getJson(`${s.httpUrl}/api/traces/spans?limit=1000&projectId=team-b`)).body;
+      before['spans/team-b'] = (await getJson(`${s.httpUrl}/api/traces/spans?total=1&limit=1000&projectId=team-b`)).body;
       expect((before['list/team-b'] as any).total).toBe(2);
     } finally {
       await s.stop();
@@ -195,7 +195,7 @@ describe('lake retention', () => {
       expect((await getJson(`${s.httpUrl}/api/traces/old-sealed`)).status).toBe(404);
       expect((await getJson(`${s.httpUrl}/api/traces/old-hot`)).status).toBe(404);
       expect((await getJson(`${s.httpUrl}/api/traces/old-b?projectId=team-b`)).status).toBe(404);
-      expect((await getJson(`${s.httpUrl}/api/traces/spans?limit=1000&projectId=team-b`)).body.total).toBe(0);
+      expect((await getJson(`${s.httpUrl}/api/traces/spans?total=1&limit=1000&projectId=team-b`)).body.total).toBe(0);
       expect((await getJson(`${s.httpUrl}/api/traces/${fresh}`)).body).toEqual(freshBefore);
       const storage = (await getJson(`${s.httpUrl}/api/storage`)).body;
       expect(storage.partitions.map((p: any) => p.date)).not.toContain(oldDate);

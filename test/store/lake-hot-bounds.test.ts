@@ -31,7 +31,7 @@ function traceBody(traceId: string, n: number, startMs: number, firstSpan = 0) {
 async function apiView(url: string, traceIds: string[]) {
   const out: Record<string, unknown> = {
     list: (await getJson(`${url}/api/traces?total=1&limit=1000`)).body,
-    spans: (await getJson(`${url}/api/traces/spans?limit=1000`)).body,
+    spans: (await getJson(`${url}/api/traces/spans?total=1&limit=1000`)).body,
   };
   for (const id of traceIds) out[`detail/${id}`] = (await getJson(`${url}/api/traces/${id}`)).body;
   return out;

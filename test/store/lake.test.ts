@@ -16,7 +16,7 @@ async function apiView(url: string, traceIds: string[]) {
   const list = (await getJson(`${url}/api/traces?total=1&limit=1000`)).body;
   const details = [];
   for (const id of traceIds) details.push((await getJson(`${url}/api/traces/${id}`)).body);
-  const spans = (await getJson(`${url}/api/traces/spans?limit=1000`)).body;
+  const spans = (await getJson(`${url}/api/traces/spans?total=1&limit=1000`)).body;
   return { list, details, spans };
 }
 
