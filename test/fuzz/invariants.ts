@@ -648,9 +648,11 @@ export class FuzzHarness {
       const list = q.route === 'traces' ? j?.traces : j?.spans;
       // The trace list counts all matches only when asked (?total=1); it always says whether more follow.
       // Lists count all matches only when asked (?total=1); they always say whether more follow.
-      const counted = typeof j?.hasMore === 'boolean' && (j?.total === undefined || Number.isSafeInteger(j.total));
+      // (`hasMore` on the Lookspan trace list, `has_more` on the langsight span list.)
+      const more = q.route === 'traces' ? j?.hasMore : j?.has_more;
+      const counted = typeof more === 'boolean' && (j?.total === undefined || Number.isSafeInteger(j.total));
       if (!Array.isArray(list) || !counted || !Number.isSafeInteger(j?.limit) || !Number.isSafeInteger(j?.offset)) {
-        out.push({ inv: 'accounting', route, reason: 'list without {items, total|hasMore, limit, offset}', detail: `GET ${cut(path, 300)} answered 200: ${text(r.body)}` });
+        out.push({ inv: 'accounting', route, reason: 'list without {items, hasMore|has_more, limit, offset}', detail: `GET ${cut(path, 300)} answered 200: ${text(r.body)}` });
       }
     }
     const h = await this.health();
