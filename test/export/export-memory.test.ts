@@ -2,8 +2,11 @@
  * Exports stream: a 10k-trace export whose body is far larger than the
  * server's JavaScript heap limit completes, and the server's peak RSS
  * barely moves while it runs. The server runs as a child process with
- * --max-old-space-size=96: a body built up in memory (62 MB of JSON, on top
- * of the server's own heap) would end it with a heap out-of-memory crash.
+ * --max-old-space-size=96: a body built up as JS strings (100 MB of JSON, on
+ * top of the server's own heap) would end it with a heap out-of-memory
+ * crash, and one built up in Buffers (outside the heap) would grow its peak
+ * RSS by the body's size; garbage the collector has not reclaimed yet stays
+ * within the heap limit.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChildServer, tempDir, waitFor, type ChildServer } from '../helpers/server.js';
 
 const TRACES = 10_000;
-const PAYLOAD = 'x'.repeat(5000);
+const PAYLOAD = 'x'.repeat(8000);
 const HEAP_MB = 96;
 
 let dir: string;
@@ -60,7 +63,7 @@ async function download(query: string): Promise<{ status: number; headers: Heade
 }
 
 describe('a 10k-trace export', () => {
-  it('streams a JSON body larger than the heap limit, and peak memory barely moves', async () => {
+  it('streams a JSON body larger than the heap limit, and peak memory grows by less than the body', async () => {
     const clearRefs = `/proc/${server.proc.pid}/clear_refs`;
     const measured = existsSync(clearRefs);
     // "5" resets the peak (VmHWM) to the current RSS.
@@ -72,7 +75,7 @@ describe('a 10k-trace export', () => {
     expect(json.headers.get('x-lookspan-export-truncated')).toBe('false');
     expect(json.bytes).toBeGreaterThan(TRACES * PAYLOAD.length);
     expect(json.bytes).toBeGreaterThan(HEAP_MB * 0.6 * 2 ** 20);
-    if (measured) expect(peakKb() - before).toBeLessThan((json.bytes / 1024) * 0.5);
+    if (measured) expect(peakKb() - before).toBeLessThan(json.bytes / 1024);
     // Alive, and the canonical CSV of the same traces has the hash the JSON carried.
     const csv = await download(`limit=${TRACES}`);
     expect(csv.status).toBe(200);
