@@ -1,8 +1,8 @@
 import type { OtlpLogInput } from '../../model/otlp-log.js';
 import type { AttrValue, Attributes } from '../../model/span-record.js';
 import type { DecodeLimits } from '../otlp/decode.js';
-import { Reader, WIRE_I64, WIRE_LEN, WIRE_VARINT, anyValue, attribute, expectWire, hexId, type Depth } from '../otlp/wire.js';
-import { SpanProblem, sharedPart } from '../otlp/span-problem.js';
+import { Reader, WIRE_I64, WIRE_LEN, WIRE_VARINT, anyValue, attribute, expectWire, hexId, instrumentationScope, resourceMessage, type Depth } from '../otlp/wire.js';
+import { SpanProblem } from '../otlp/span-problem.js';
 import { MAX_SEVERITY, rejectRecord, type DecodedLogs } from './decode.js';
 
 /**
@@ -67,18 +67,7 @@ function scopeLogs(r: Reader, end: number, resource: Attributes, out: DecodedLog
     const field = tag >>> 3;
     if (field === 1) {
       expectWire(r, tag & 7, WIRE_LEN, 'ScopeLogs.scope');
-      const e = r.lenEnd(end);
-      sharedPart(`${path}.scope`, () => {
-        while (r.pos < e) {
-          const t = r.uint();
-          switch (t >>> 3) {
-            case 1: expectWire(r, t & 7, WIRE_LEN, 'InstrumentationScope.name'); scope.name = r.string(r.lenEnd(e)); break;
-            case 2: expectWire(r, t & 7, WIRE_LEN, 'InstrumentationScope.version'); scope.version = r.string(r.lenEnd(e)); break;
-            case 3: attribute(r, t & 7, e, scope.attributes, d, 'InstrumentationScope.attributes'); break;
-            default: r.skip(t & 7, e);
-          }
-        }
-      });
+      instrumentationScope(r, r.lenEnd(end), scope, d, path);
     } else if (field === 2) {
       expectWire(r, tag & 7, WIRE_LEN, 'ScopeLogs.log_records');
       const e = r.lenEnd(end);
@@ -102,14 +91,7 @@ function resourceLogs(r: Reader, end: number, out: DecodedLogs, d: Depth, path: 
     const field = tag >>> 3;
     if (field === 1) {
       expectWire(r, tag & 7, WIRE_LEN, 'ResourceLogs.resource');
-      const e = r.lenEnd(end);
-      sharedPart(`${path}.resource`, () => {
-        while (r.pos < e) {
-          const t = r.uint();
-          if (t >>> 3 === 1) attribute(r, t & 7, e, resource, d, 'Resource.attributes');
-          else r.skip(t & 7, e);
-        }
-      });
+      resourceMessage(r, r.lenEnd(end), resource, d, path);
     } else if (field === 2) {
       expectWire(r, tag & 7, WIRE_LEN, 'ResourceLogs.scope_logs');
       scopeLogs(r, r.lenEnd(end), resource, out, d, `${path}.scopeLogs[${index++}]`, pos);

@@ -249,6 +249,36 @@ export function attribute(r: Reader, wire: number, end: number, into: Attributes
   keyValue(r, r.lenEnd(end), into, 0, d, null);
 }
 
+/**
+ * A Resource message (`opentelemetry.proto.resource.v1.Resource`): its
+ * attributes into `into`. Shared by the trace and log decoders; a problem
+ * in it rejects every item that shares it (`sharedPart`).
+ */
+export function resourceMessage(r: Reader, end: number, into: Attributes, d: Depth, path: string): void {
+  sharedPart(`${path}.resource`, () => {
+    while (r.pos < end) {
+      const t = r.uint();
+      if (t >>> 3 === 1) attribute(r, t & 7, end, into, d, 'Resource.attributes');
+      else r.skip(t & 7, end);
+    }
+  });
+}
+
+/** An InstrumentationScope message into `scope` (shared by the trace and log decoders, like the Resource). */
+export function instrumentationScope(r: Reader, end: number, scope: { name: string; version: string; attributes: Attributes }, d: Depth, path: string): void {
+  sharedPart(`${path}.scope`, () => {
+    while (r.pos < end) {
+      const t = r.uint();
+      switch (t >>> 3) {
+        case 1: expectWire(r, t & 7, WIRE_LEN, 'InstrumentationScope.name'); scope.name = r.string(r.lenEnd(end)); break;
+        case 2: expectWire(r, t & 7, WIRE_LEN, 'InstrumentationScope.version'); scope.version = r.string(r.lenEnd(end)); break;
+        case 3: attribute(r, t & 7, end, scope.attributes, d, 'InstrumentationScope.attributes'); break;
+        default: r.skip(t & 7, end);
+      }
+    }
+  });
+}
+
 function event(r: Reader, end: number, d: Depth): SpanEventRecord {
   const ev: SpanEventRecord = { time_us: 0, name: '', attributes: {} };
   while (r.pos < end) {
@@ -338,18 +368,7 @@ function scopeSpans(r: Reader, end: number, resource: Attributes, out: DecodedEx
     const field = tag >>> 3;
     if (field === 1) {
       expectWire(r, tag & 7, WIRE_LEN, 'ScopeSpans.scope');
-      const e = r.lenEnd(end);
-      sharedPart(`${path}.scope`, () => {
-        while (r.pos < e) {
-          const t = r.uint();
-          switch (t >>> 3) {
-            case 1: expectWire(r, t & 7, WIRE_LEN, 'InstrumentationScope.name'); scope.name = r.string(r.lenEnd(e)); break;
-            case 2: expectWire(r, t & 7, WIRE_LEN, 'InstrumentationScope.version'); scope.version = r.string(r.lenEnd(e)); break;
-            case 3: attribute(r, t & 7, e, scope.attributes, d, 'InstrumentationScope.attributes'); break;
-            default: r.skip(t & 7, e);
-          }
-        }
-      });
+      instrumentationScope(r, r.lenEnd(end), scope, d, path);
     } else if (field === 2) {
       expectWire(r, tag & 7, WIRE_LEN, 'ScopeSpans.spans');
       const e = r.lenEnd(end);
@@ -373,14 +392,7 @@ function resourceSpans(r: Reader, end: number, out: DecodedExport, d: Depth, pat
     const field = tag >>> 3;
     if (field === 1) {
       expectWire(r, tag & 7, WIRE_LEN, 'ResourceSpans.resource');
-      const e = r.lenEnd(end);
-      sharedPart(`${path}.resource`, () => {
-        while (r.pos < e) {
-          const t = r.uint();
-          if (t >>> 3 === 1) attribute(r, t & 7, e, resource, d, 'Resource.attributes');
-          else r.skip(t & 7, e);
-        }
-      });
+      resourceMessage(r, r.lenEnd(end), resource, d, path);
     } else if (field === 2) {
       expectWire(r, tag & 7, WIRE_LEN, 'ResourceSpans.scope_spans');
       scopeSpans(r, r.lenEnd(end), resource, out, d, `${path}.scopeSpans[${index++}]`);
