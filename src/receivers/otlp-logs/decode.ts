@@ -1,7 +1,7 @@
 import type { OtlpLogInput } from '../../model/otlp-log.js';
 import { invalid } from '../../errors.js';
 import type { DecodeLimits } from '../otlp/decode.js';
-import { anyValue, json, keyValues } from '../otlp/decode.js';
+import { anyValue, json, keyValues, parseOtlpJsonObject } from '../otlp/decode.js';
 import { MAX_REJECT_MESSAGES, SpanProblem, sharedPart } from '../otlp/span-problem.js';
 
 /** Decoded log records plus the ones refused individually (OTLP partial_success). */
@@ -87,16 +87,7 @@ function walk(request: any, limits: DecodeLimits): DecodedLogs {
 
 /** Decodes an OTLP/JSON ExportLogsServiceRequest body. */
 export function decodeLogsJson(body: Buffer, limits: DecodeLimits): DecodedLogs {
-  let message: unknown;
-  try {
-    message = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw invalid(`malformed OTLP JSON: ${(err as Error).message}`);
-  }
-  if (message === null || typeof message !== 'object' || Array.isArray(message)) {
-    throw invalid('OTLP JSON body must be an ExportLogsServiceRequest object');
-  }
-  return walk(message, limits);
+  return walk(parseOtlpJsonObject(body, 'ExportLogsServiceRequest'), limits);
 }
 
 export { decodeLogsProtobuf } from './wire.js';

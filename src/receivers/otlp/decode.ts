@@ -189,8 +189,8 @@ function walk(request: any, limits: DecodeLimits): DecodedExport {
 /** Decodes an OTLP/protobuf ExportTraceServiceRequest body (see wire.ts). */
 export { decodeProtobufWire as decodeProtobuf } from './wire.js';
 
-/** Decodes an OTLP/JSON ExportTraceServiceRequest body. */
-export function decodeJson(body: Buffer, limits: DecodeLimits): DecodedExport {
+/** An OTLP/JSON body parsed as one `messageName` object, or a 400 saying what it is instead (traces and logs). */
+export function parseOtlpJsonObject(body: Buffer, messageName: string): object {
   let message: unknown;
   try {
     message = JSON.parse(body.toString('utf8'));
@@ -198,7 +198,12 @@ export function decodeJson(body: Buffer, limits: DecodeLimits): DecodedExport {
     throw invalid(`malformed OTLP JSON: ${(err as Error).message}`);
   }
   if (message === null || typeof message !== 'object' || Array.isArray(message)) {
-    throw invalid('OTLP JSON body must be an ExportTraceServiceRequest object');
+    throw invalid(`OTLP JSON body must be an ${messageName} object`);
   }
-  return walk(message, limits);
+  return message;
+}
+
+/** Decodes an OTLP/JSON ExportTraceServiceRequest body. */
+export function decodeJson(body: Buffer, limits: DecodeLimits): DecodedExport {
+  return walk(parseOtlpJsonObject(body, 'ExportTraceServiceRequest'), limits);
 }
