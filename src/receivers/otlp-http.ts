@@ -39,7 +39,21 @@ export function respondError(ctx: Context, encoding: Encoding, err: LookspanErro
   }
 }
 
-async function exportTraces(ctx: Context, deps: OtlpHttpDeps): Promise<void> {
+/** What differs between the OTLP/HTTP signals: how a body is submitted and how its partial success is written. */
+export interface OtlpSignal {
+  submit(body: Buffer, encoding: Encoding, receiver: 'otlp_http_protobuf' | 'otlp_http_json', target: IngestProject | undefined): Promise<{ rejected: number; message: string }>;
+  /** The Export*ServiceResponse in protobuf. */
+  encodeResponse(rejected: number, message: string): Uint8Array;
+  /** The partial_success count field in the proto3 JSON mapping (`rejectedSpans`, `rejectedLogRecords`). */
+  rejectedField: string;
+}
+
+/**
+ * One OTLP/HTTP export (traces or logs): protobuf or JSON by Content-Type
+ * (415 otherwise), the body within its limits, partial success in the
+ * request's encoding, errors as google.rpc.Status with Retry-After.
+ */
+export async function otlpHttpExport(ctx: Context, limits: BodyLimits, signal: OtlpSignal): Promise<void> {
   const encoding = requestEncoding(ctx);
   if (!encoding) {
     ctx.req.resume();
@@ -50,18 +64,18 @@ async function exportTraces(ctx: Context, deps: OtlpHttpDeps): Promise<void> {
     return;
   }
   try {
-    const body = await readBody(ctx.req, deps.limits);
+    const body = await readBody(ctx.req, limits);
     const target = ctx.state.ingestProject as IngestProject | undefined;
-    const result = await deps.pipeline.submitOtlp(body, encoding, encoding === 'protobuf' ? 'otlp_http_protobuf' : 'otlp_http_json', target);
+    const result = await signal.submit(body, encoding, encoding === 'protobuf' ? 'otlp_http_protobuf' : 'otlp_http_json', target);
     ctx.status = 200;
     if (encoding === 'protobuf') {
       ctx.type = 'application/x-protobuf';
-      ctx.body = encodeExportResponse(result.rejected, result.message);
+      ctx.body = signal.encodeResponse(result.rejected, result.message);
     } else {
       ctx.type = 'application/json';
       // proto3 JSON mapping: int64 as a decimal string.
       ctx.body = result.rejected > 0 || result.message
-        ? { partialSuccess: { rejectedSpans: String(result.rejected), errorMessage: result.message } }
+        ? { partialSuccess: { [signal.rejectedField]: String(result.rejected), errorMessage: result.message } }
         : {};
     }
   } catch (err) {
@@ -73,6 +87,11 @@ async function exportTraces(ctx: Context, deps: OtlpHttpDeps): Promise<void> {
 
 /** Mounts the OTLP/HTTP trace receiver. */
 export function mountOtlpHttp(router: Router, deps: OtlpHttpDeps): void {
-  for (const path of OTLP_HTTP_PATHS) router.post(path, (ctx) => exportTraces(ctx, deps));
+  const traces: OtlpSignal = {
+    submit: (body, encoding, receiver, target) => deps.pipeline.submitOtlp(body, encoding, receiver, target),
+    encodeResponse: encodeExportResponse,
+    rejectedField: 'rejectedSpans',
+  };
+  for (const path of OTLP_HTTP_PATHS) router.post(path, (ctx) => otlpHttpExport(ctx, deps.limits, traces));
 }
 
