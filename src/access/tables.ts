@@ -1,43 +1,17 @@
-import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBInstance } from '@duckdb/node-api';
+import { SerialConnection } from '../store/duckdb/serial-connection.js';
 
 /**
  * The access-control tables' own DuckDB connection (the loader owns the
  * writer): keys, projects, users, sessions, settings and the audit log are
  * small, config-like tables (they grow with people and keys, not with
  * spans), so they stay native DuckDB tables. Changes run one at a time, so
- * a check-then-write (409 on create, 404 on update) never interleaves.
+ * a check-then-write (409 on create, 404 on update) never interleaves
+ * (SerialConnection).
  */
-export class AccessTables {
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
-
-  private constructor(private readonly conn: DuckDBConnection) {}
-
+export class AccessTables extends SerialConnection {
   static async open(instance: DuckDBInstance): Promise<AccessTables> {
     return new AccessTables(await instance.connect());
-  }
-
-  async rows(sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
-    return (await this.conn.runAndReadAll(sql, params)).getRowObjects() as Record<string, unknown>[];
-  }
-
-  async run(sql: string, params: DuckDBValue[] = []): Promise<void> {
-    await this.conn.run(sql, params);
-  }
-
-  /** Runs `fn` after every change queued before it. */
-  serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => {});
-    return run;
-  }
-
-  /** Waits for queued changes, then closes the connection; safe to call twice. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.queue;
-    this.conn.closeSync();
   }
 }
 

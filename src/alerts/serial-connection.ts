@@ -1,42 +1,15 @@
-import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
+import { SerialConnection as StoreSerialConnection } from '../store/duckdb/serial-connection.js';
 import { queryRows } from '../analysis/rows.js';
 
-/**
- * A DuckDB connection of its own (the loader owns the writer) whose
- * changes run one at a time, so a read-then-write (a partial update, a
- * firing state) cannot interleave with another change.
- */
-export class SerialConnection {
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
-
-  private constructor(private readonly conn: DuckDBConnection) {}
-
+/** The alerting tables' serial connection (store/duckdb/serial-connection.ts), rows with BIGINT as numbers. */
+export class SerialConnection extends StoreSerialConnection {
   static async open(instance: DuckDBInstance): Promise<SerialConnection> {
     return new SerialConnection(await instance.connect());
   }
 
-  rows(sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
+  override rows(sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
     return queryRows(this.conn, sql, params);
-  }
-
-  async run(sql: string, params: DuckDBValue[] = []): Promise<void> {
-    await this.conn.run(sql, params);
-  }
-
-  /** Runs `fn` after every change queued before it. */
-  serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => {});
-    return run;
-  }
-
-  /** Waits for the queued changes, then closes; safe to call twice. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.queue;
-    this.conn.closeSync();
   }
 }
 
