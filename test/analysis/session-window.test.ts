@@ -1,23 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import pino from 'pino';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/index.js';
 import { listSessions, type SessionFilter } from '../../src/analysis/sessions.js';
 import { queryRows } from '../../src/analysis/rows.js';
 import { walLine } from '../helpers/wal-line.js';
+import { openTestStore, rng } from '../helpers/store.js';
 
 const HOUR_US = 3_600_000_000;
 const DAY_US = 24 * HOUR_US;
 const T0 = Date.UTC(2026, 2, 10) * 1000;
-
-function rng(seed: number) {
-  return () => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-    return seed / 2 ** 31;
-  };
-}
 
 /**
  * The session list's windows against a merge of all history: sessions whose
@@ -31,12 +22,7 @@ describe('newest-first session search over time windows', () => {
   let store: Store;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'lookspan-session-window-'));
-    store = await Store.open({
-      dataDir: dir, duckdbMemoryLimit: '', duckdbThreads: 1, replica: 'test', sealIdleSeconds: 3600, sealIntervalSeconds: 3600,
-      commitDelayMs: 0, segmentMaxBytes: 1 << 30, segmentMaxAgeMs: 3_600_000,
-    }, pino({ level: 'silent' }));
-    await store.waitReplayed();
+    ({ dir, store } = await openTestStore('lookspan-session-window-'));
     const rand = rng(11);
     const rounds: string[][] = [[], [], [], []];
     let traceNo = 0;

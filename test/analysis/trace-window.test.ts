@@ -1,35 +1,20 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import pino from 'pino';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/index.js';
 import { getTrace, listTraces, type TraceFilter } from '../../src/analysis/traces.js';
 import { queryRows } from '../../src/analysis/rows.js';
 import { walLine } from '../helpers/wal-line.js';
+import { openTestStore, rng } from '../helpers/store.js';
 
 const DAY_US = 86_400_000_000;
 const T0 = Date.UTC(2026, 2, 10) * 1000;
-
-/** A small deterministic generator, so a failure names a reproducible layout. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-    return seed / 2 ** 31;
-  };
-}
 
 describe('newest-first trace search over date windows', () => {
   let dir: string;
   let store: Store;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'lookspan-trace-window-'));
-    store = await Store.open({
-      dataDir: dir, duckdbMemoryLimit: '', duckdbThreads: 1, replica: 'test', sealIdleSeconds: 3600, sealIntervalSeconds: 3600,
-      commitDelayMs: 0, segmentMaxBytes: 1 << 30, segmentMaxAgeMs: 3_600_000,
-    }, pino({ level: 'silent' }));
-    await store.waitReplayed();
+    ({ dir, store } = await openTestStore('lookspan-trace-window-'));
     // 60 traces over 8 days; a third of them have spans on several days (late or long-running
     // spans), loaded in separate rounds and sealed between rounds, so their partial summaries sit
     // in several date partitions, several files of one partition, and the hot table.

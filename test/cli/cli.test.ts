@@ -1,29 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { ROOT, startTestServer, tempDir, waitLoaded } from '../helpers/server.js';
+import { startTestServer, tempDir, waitLoaded } from '../helpers/server.js';
+import { cli, type CliResult } from '../helpers/cli.js';
 import { hexId, otlpJsonTrace, postJson } from '../helpers/otlp-json.js';
 import { walkParquet } from '../helpers/lake.js';
 
-const run = promisify(execFile);
-
-interface CliResult { code: number; stdout: string; stderr: string }
-
-/** Runs the CLI as a child process, the way a user would. */
-async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], {
-      cwd: ROOT, env: { ...process.env, LOOKSPAN_CONFIG: '', ...env }, maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
 
 /** A minimal RFC 4180 CSV parser (quoted fields, doubled quotes, embedded newlines). */
 function parseCsv(text: string): string[][] {

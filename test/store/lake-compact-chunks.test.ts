@@ -1,13 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
 import { getTrace } from '../../src/analysis/traces.js';
 import { queryRows } from '../../src/analysis/rows.js';
 import { walLine } from '../helpers/wal-line.js';
+import { openTestStore } from '../helpers/store.js';
 
 const T0 = Date.UTC(2026, 4, 4, 1) * 1000;
 
@@ -17,12 +16,7 @@ describe('compaction of a partition larger than one chunk', () => {
   const traceIds = Array.from({ length: 120 }, (_, t) => (t * 2_654_435_761 % 2 ** 32).toString(16).padStart(32, '0'));
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'lookspan-compact-chunks-'));
-    store = await Store.open({
-      dataDir: dir, duckdbMemoryLimit: '', duckdbThreads: 1, replica: 'test', sealIdleSeconds: 3600, sealIntervalSeconds: 3600,
-      commitDelayMs: 0, segmentMaxBytes: 1 << 30, segmentMaxAgeMs: 3_600_000, compactChunkRows: 100,
-    }, pino({ level: 'silent' }));
-    await store.waitReplayed();
+    ({ dir, store } = await openTestStore('lookspan-compact-chunks-', { compactChunkRows: 100 }));
     // Three seals of one day: 120 traces of 3 spans.
     const all: string[][] = [[], [], []];
     traceIds.forEach((id, t) => {
