@@ -45,7 +45,11 @@ export const TRACE_SORT_KEYS = {
 } as const;
 export type TraceSortKey = keyof typeof TRACE_SORT_KEYS;
 
-function where(f: TraceFilter): Where {
+/** The trace-summary fields a filter may name (the trace list and the exports share them). */
+export type TraceSummaryFilter = Pick<TraceFilter, 'projectId' | 'framework' | 'status' | 'sessionId' | 'service' | 'userId' | 'model' | 'fromUs' | 'toUs'>;
+
+/** The conditions of a filter on merged trace summaries (`all_traces` columns). */
+export function traceSummaryWhere(f: TraceSummaryFilter): Where {
   return new Where('project_id = ?', f.projectId)
     .add('framework = ?', f.framework)
     .add('status = ?', f.status)
@@ -120,7 +124,7 @@ function toSummary(r: Record<string, unknown>): TraceSummary {
  * the count of every match ignoring limit/offset.
  */
 export async function listTraces(conn: DuckDBConnection, f: TraceFilter): Promise<{ traces: TraceSummary[]; hasMore: boolean; total?: number }> {
-  const w = where(f);
+  const w = traceSummaryWhere(f);
   const spans = spanWhere(f, w);
   const newestFirst = f.sort === undefined || f.sort.by === 'startedAt' && f.sort.order === 'desc';
   const page = newestFirst

@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { isoSql, queryRows, Where } from '../analysis/rows.js';
+import { isoSql, queryRows } from '../analysis/rows.js';
+import { traceSummaryWhere } from '../analysis/traces.js';
 
 /** Traces in an export by default, and at most (`?limit=`; lookspan-http-api.txt). */
 export const EXPORT_DEFAULT_LIMIT = 1000;
@@ -47,17 +48,6 @@ export interface ExportTrace {
 /** The temporary table holding the selection inside the export's snapshot (this connection's own). */
 export const SELECTION = 'export_selection';
 
-function where(f: ExportFilter): Where {
-  return new Where('project_id = ?', f.projectId)
-    .add('framework = ?', f.framework)
-    .add('status = ?', f.status)
-    .add('session_id = ?', f.sessionId)
-    .add('service_name = ?', f.service)
-    .add('list_contains(models, ?)', f.model)
-    .add('started_at >= make_timestamp(?::BIGINT)', f.fromUs)
-    .add('started_at <= make_timestamp(?::BIGINT)', f.toUs);
-}
-
 /**
  * Picks the export's traces into SELECTION, numbered in the order of the
  * file (`started_at ASC, trace_id ASC`: the oldest matching traces first,
@@ -67,7 +57,7 @@ function where(f: ExportFilter): Where {
  * formats describe exactly the same traces.
  */
 export async function selectTraces(conn: DuckDBConnection, f: ExportFilter): Promise<{ count: number; totalAvailable: number }> {
-  const w = where(f);
+  const w = traceSummaryWhere(f);
   const n = w.params.length;
   await conn.run(`
     CREATE OR REPLACE TEMP TABLE ${SELECTION} AS
