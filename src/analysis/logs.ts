@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { traceLogSource } from '../store/lake/log-relations.js';
 import { isoSql, queryRows } from './rows.js';
+import type { LogRecordRow } from '../model/log-record.js';
 
 /** What the trace detail needs of one span to attach its log events. */
 export interface SpanWithPayload {
@@ -25,21 +26,12 @@ export interface LogScore {
   createdAt: string;
 }
 
-interface EventRow {
-  record_id: string;
-  span_id: string | null;
+/** The stored columns the mapping reads (`logged_at` as ISO text here), kind narrowed to the mapped events. */
+type EventRow = Pick<LogRecordRow, 'record_id' | 'span_id' | 'input' | 'output' | 'finish_reason' | 'choice_index' | 'evaluation_name'
+  | 'score_value' | 'score_label' | 'explanation' | 'response_id'> & {
   kind: 'operation_details' | 'message' | 'choice' | 'evaluation';
-  input: string | null;
-  output: string | null;
-  finish_reason: string | null;
-  choice_index: number | null;
-  evaluation_name: string | null;
-  score_value: number | null;
-  score_label: string | null;
-  explanation: string | null;
-  response_id: string | null;
   logged_at: string;
-}
+};
 
 /**
  * The trace's GenAI event records, in the order they were logged (records
