@@ -66,16 +66,19 @@ export async function writeLakeFiles(
     result.files++;
     // lake_files' min/max_started_at hold a log file's logged_at range (its time column).
     const t = TIME_COLUMN[kind];
+    // One read of the new file for its catalog row and its trace-id filter (log records
+    // outside any trace have no id to filter on).
     const st = (await conn.runAndReadAll(
-      `SELECT count(*), min(${t})::VARCHAR, max(${t})::VARCHAR, any_value(project_id), any_value(date) FROM read_parquet(${sqlPath(target)}, hive_partitioning = true, hive_types = {'project_id': VARCHAR, 'date': VARCHAR})`,
+      `SELECT count(*), min(${t})::VARCHAR, max(${t})::VARCHAR, any_value(project_id), any_value(date),
+              list(DISTINCT trace_id) FILTER (WHERE trace_id IS NOT NULL)
+         FROM read_parquet(${sqlPath(target)}, hive_partitioning = true, hive_types = {'project_id': VARCHAR, 'date': VARCHAR})`,
     )).getRows()[0];
     const rel = path.relative(where.root, target).split(path.sep).join('/');
     await conn.run(
       'INSERT INTO lake_files VALUES ($1, $2, $3, $4, $5, $6, $7::TIMESTAMP, $8::TIMESTAMP, $9, now())',
       [rel, kind, String(st[3]), String(st[4]), Number(st[0]), size, String(st[1]), String(st[2]), where.seq],
     );
-    // Log records outside any trace have no id to filter on.
-    const ids = (await conn.runAndReadAll(`SELECT DISTINCT trace_id FROM read_parquet(${sqlPath(target)}) WHERE trace_id IS NOT NULL`)).getRows().map((r) => String(r[0]));
+    const ids = st[5] === null ? [] : (st[5] as { items: unknown[] }).items.map(String);
     const filter = buildTraceFilter(ids);
     await conn.run('INSERT INTO lake_trace_filters VALUES ($1, $2, $3, $4::BLOB::BIT)', [rel, filter.bits, filter.hashes, new DuckDBBlobValue(filter.bytes)]);
   }
