@@ -1,6 +1,7 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { MERGED_TRACES } from '../store/lake/relations.js';
 import { queryRows } from './rows.js';
+import { isoDate } from './window.js';
 
 /**
  * Newest-first searches whose cost follows the page, not the history.
@@ -46,7 +47,6 @@ export interface WindowQuery {
   offset: number;
 }
 
-export const isoDate = (us: number) => new Date(Math.floor(us / 1000)).toISOString().slice(0, 10);
 
 /** The project's trace parts: how many, and the earliest and latest start (catalog and hot rows only; no lake file is opened). */
 export async function partRange(conn: DuckDBConnection, projectId: string): Promise<{ parts: number; firstUs: number; lastUs: number } | null> {
