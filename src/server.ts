@@ -50,6 +50,7 @@ import { mountProjects } from './api/routes/projects.js';
 import { mountUsers } from './api/routes/users.js';
 import { mountSettings } from './api/routes/settings.js';
 import { mountAudit } from './api/routes/audit.js';
+import { mountOpenApi } from './api/routes/openapi.js';
 
 export interface RunningLookspan {
   httpUrl: string;
@@ -237,6 +238,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   mountUsers(router, access);
   mountSettings(router, access);
   mountAudit(router, access);
+  mountOpenApi(router);
   // Ahead of the router: every route needs the role src/access/route-roles.ts gives it.
   app.use(accessMiddleware(access, router));
   app.use(router.routes()).use(router.allowedMethods());

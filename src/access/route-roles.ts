@@ -46,6 +46,10 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
   'GET /api/liveness': OPEN,
   'GET /api/readiness': OPEN,
   'GET /metrics': OPEN,
+  // The API's description and its reference page describe routes, not data.
+  'GET /openapi.json': OPEN,
+  'GET /docs': OPEN,
+  'GET /docs/:asset': OPEN,
 
   // Ingest: OTLP/HTTP, native JSON.
   'POST /v1/traces': INGEST,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { LookspanError, invalid, notFound } from '../../errors.js';
 import { readBody } from '../../receivers/body.js';
 import { parseJsonBody, parseOrThrow } from '../../receivers/native/validate.js';
-import { qEnum, qInt, qs } from '../query.js';
+import { enumParam, intParam, parseQuery, textParam } from '../params.js';
 import { ALERT_TYPES, type AlertTypePrefs } from '../../alerts/types.js';
 import type { Alerter } from '../../alerts/alerter.js';
 import type { RuleEvaluator } from '../../alerts/rules.js';
@@ -73,6 +73,50 @@ export const AlertRuleBody = z.strictObject({
 export const AlertRulePatch = z.strictObject(ruleFields).partial()
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'at least one field to update is required' });
 
+/** The project every alert route acts on (the access layer sets it to a bound credential's project). */
+export const AlertProjectQuery = z.object({
+  project_id: textParam('project (default: default)'),
+  projectId: textParam('alias of project_id'),
+});
+
+/** GET /api/alerts: the history, newest first. */
+export const AlertListQuery = AlertProjectQuery.extend({
+  type: enumParam(ALERT_TYPES, 'only alerts of this type'),
+  status: enumParam(['triggered', 'resolved'], 'only triggered or only resolved alerts'),
+  session_id: textParam('only alerts about this session'),
+  sessionId: textParam('alias of session_id'),
+  limit: intParam(1, 1000, 50, 'alerts per page'),
+  offset: intParam(0, 10_000_000, 0, 'alerts to skip'),
+});
+
+const delivery = z.object({
+  status: z.enum(['pending', 'delivered', 'failed', 'dropped', 'blocked', 'not_configured', 'disabled']),
+  attempts: z.number().int(),
+  last_error: z.string().nullable().describe('the last failure, without the URL'),
+});
+
+/** One row of the alert history (snake_case, as the alert config object of langsight-api.txt). */
+export const AlertRecordSchema = z.object({
+  id: z.string(), project_id: z.string(), type: z.enum(ALERT_TYPES), status: z.enum(['triggered', 'resolved']),
+  severity: z.enum(['critical', 'warning', 'info']), key: z.string().describe('identifies one breach'), title: z.string(), message: z.string(),
+  rule_id: z.string().nullable(), session_id: z.string().nullable(), agent_name: z.string().nullable(), server_name: z.string().nullable(),
+  value: z.number().nullable(), threshold: z.number().nullable(), details: z.record(z.string(), z.unknown()), triggered_at: z.string(),
+  deliveries: z.record(z.enum(['slack', 'webhook']), delivery),
+});
+export const AlertListResponse = z.object({
+  alerts: z.array(AlertRecordSchema), total: z.number().int(), limit: z.number().int(), offset: z.number().int(),
+});
+
+export const AlertRuleObject = z.object({
+  id: z.string(), project_id: z.string(), ...ruleFields, created_at: z.string(), updated_at: z.string(),
+});
+export const AlertRuleListResponse = z.object({ rules: z.array(AlertRuleObject), total: z.number().int() });
+export const AlertRuleDeletedResponse = z.object({ id: z.string(), deleted: z.literal(true) });
+export const AlertEvaluationResponse = z.object({
+  rules: z.number().int(), raised: z.number().int(), resolved: z.number().int(),
+  insufficient: z.number().int().describe('rules skipped: fewer than min_spans spans in their window'),
+});
+
 const view = (c: AlertConfig) => ({
   slack_webhook: c.slack_webhook, alert_types: c.alert_types, webhook_url: c.webhook_url,
   webhook_secret_set: c.webhook_secret !== null, updated_at: c.updated_at,
@@ -85,16 +129,18 @@ const view = (c: AlertConfig) => ({
  * it to the caller's project).
  */
 export function mountAlerts(router: Router, deps: AlertRouteDeps): void {
-  const project = (ctx: Context) => qs(ctx, 'project_id', 'projectId') ?? DEFAULT_PROJECT;
+  const project = (ctx: Context) => {
+    const q = parseQuery(ctx, AlertProjectQuery);
+    return q.project_id ?? q.projectId ?? DEFAULT_PROJECT;
+  };
 
   router.get('/api/alerts', async (ctx) => {
-    const limit = qInt(ctx, 'limit', 50, 1, 1000);
-    const offset = qInt(ctx, 'offset', 0, 0, 10_000_000);
+    const q = parseQuery(ctx, AlertListQuery);
     const { alerts, total } = await deps.store.history({
-      projectId: project(ctx), type: qEnum(ctx, 'type', ALERT_TYPES), status: qEnum(ctx, 'status', ['triggered', 'resolved'] as const),
-      sessionId: qs(ctx, 'session_id', 'sessionId'), limit, offset,
+      projectId: q.project_id ?? q.projectId ?? DEFAULT_PROJECT, type: q.type, status: q.status,
+      sessionId: q.session_id ?? q.sessionId, limit: q.limit, offset: q.offset,
     });
-    ctx.body = { alerts, total, limit, offset };
+    ctx.body = { alerts, total, limit: q.limit, offset: q.offset } satisfies z.input<typeof AlertListResponse>;
   });
 
   router.get('/api/alerts/config', async (ctx) => {
@@ -121,7 +167,7 @@ export function mountAlerts(router: Router, deps: AlertRouteDeps): void {
 
   router.get('/api/alerts/rules', async (ctx) => {
     const rules = await deps.store.rules(project(ctx));
-    ctx.body = { rules, total: rules.length };
+    ctx.body = { rules, total: rules.length } satisfies z.input<typeof AlertRuleListResponse>;
   });
 
   router.post('/api/alerts/rules', async (ctx) => {
@@ -148,12 +194,12 @@ export function mountAlerts(router: Router, deps: AlertRouteDeps): void {
 
   router.delete('/api/alerts/rules/:rule_id', async (ctx) => {
     if (!(await deps.store.deleteRule(project(ctx), ctx.params.rule_id))) throw notFound(`no alert rule ${ctx.params.rule_id}`);
-    ctx.body = { id: ctx.params.rule_id, deleted: true };
+    ctx.body = { id: ctx.params.rule_id, deleted: true } satisfies z.input<typeof AlertRuleDeletedResponse>;
   });
 
   // Evaluates every project's rules now (the schedule does the same every alerts.evaluateIntervalSeconds).
   router.post('/api/alerts/evaluate', async (ctx) => {
-    ctx.body = await deps.evaluator.evaluate();
+    ctx.body = (await deps.evaluator.evaluate()) satisfies z.input<typeof AlertEvaluationResponse>;
   });
 }
 

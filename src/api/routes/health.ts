@@ -1,4 +1,5 @@
 import type Router from '@koa/router';
+import { z } from 'zod';
 import type { Store } from '../../store/index.js';
 import type { Pipeline } from '../../pipeline/ingest.js';
 import { VERSION } from '../../version.js';
@@ -12,6 +13,39 @@ export interface HealthDeps {
   ready: () => boolean;
   shuttingDown: () => boolean;
 }
+
+const int = () => z.number().int();
+
+/** GET /api/health and its alias /api/status (camelCase). */
+export const HealthResponse = z.object({
+  status: z.enum(['ok', 'degraded', 'error', 'replaying', 'shutting_down'])
+    .describe('ok; degraded (a load or seal fault, quarantined lines, a disk fault); error (the WAL refuses writes); replaying; shutting_down'),
+  version: z.string(),
+  uptimeSeconds: int(),
+  store: z.object({
+    state: z.enum(['open', 'failed', 'replaying', 'shutting_down']),
+    engine: z.literal('duckdb'),
+    schemaVersion: int().describe('the last DuckDB migration applied'),
+    error: z.string().nullable(),
+    diskFaults: z.array(z.object({
+      stage: z.string(), operation: z.string(), code: z.string().nullable(), message: z.string(),
+      since: z.string(), lastFailureAt: z.string(), failures: int(), retryAt: z.string(),
+    })).describe('writes the disk refuses now: which stage, the errno, since when'),
+    wal: z.object({
+      lag: z.object({ bytes: int(), spans: int(), segments: int(), oldestAgeSeconds: z.number() }).describe('acknowledged but not yet loaded'),
+      queuedSpans: int(),
+    }),
+    loader: z.object({
+      loadedSegments: int(), loadedSpans: int(), insertedSpans: int(), lastLoadMs: z.number().nullable(),
+      quarantinedSegments: int(), quarantinedSpans: int(),
+    }),
+    quarantine: z.object({ files: int(), spans: int(), reasons: z.array(z.string()) }),
+  }),
+  ingest: z.object({ acceptedSpans: int(), rejectedSpans: int() }),
+});
+
+export const LivenessResponse = z.object({ status: z.literal('alive') });
+export const ReadinessResponse = z.object({ status: z.enum(['ready', 'starting', 'shutting_down']), replayed: z.boolean() });
 
 /** /api/health (status + store state + WAL lag), /api/liveness, /api/readiness, /api/status. */
 export function mountHealth(router: Router, deps: HealthDeps): void {
@@ -55,7 +89,7 @@ export function mountHealth(router: Router, deps: HealthDeps): void {
         acceptedSpans: pipeline.counters.acceptedSpans,
         rejectedSpans: pipeline.counters.rejectedSpans,
       },
-    };
+    } satisfies z.input<typeof HealthResponse>;
   };
   router.get('/api/health', (ctx) => {
     ctx.body = health();
@@ -65,12 +99,12 @@ export function mountHealth(router: Router, deps: HealthDeps): void {
     ctx.body = health();
   });
   router.get('/api/liveness', (ctx) => {
-    ctx.body = { status: 'alive' };
+    ctx.body = { status: 'alive' } satisfies z.input<typeof LivenessResponse>;
   });
   router.get('/api/readiness', (ctx) => {
     const ready = deps.ready();
     ctx.status = ready ? 200 : 503;
     if (!ready) ctx.set('Retry-After', '1');
-    ctx.body = { status: ready ? 'ready' : deps.shuttingDown() ? 'shutting_down' : 'starting', replayed: deps.store.replayed };
+    ctx.body = { status: ready ? 'ready' : deps.shuttingDown() ? 'shutting_down' : 'starting', replayed: deps.store.replayed } satisfies z.input<typeof ReadinessResponse>;
   });
 }

@@ -19,7 +19,8 @@ const price = z.number().nonnegative();
 const optionalRate = price.nullable().optional();
 const provider = z.string().trim().min(1).max(128).nullable().optional();
 
-const CreateBody = z.strictObject({
+/** POST /api/costs/models (langsight-api.txt model pricing, snake_case; US dollars per million tokens). */
+export const ModelPriceCreateBody = z.strictObject({
   model_id: z.string().trim().min(1).max(256),
   provider,
   input_per_mtok: price,
@@ -29,7 +30,8 @@ const CreateBody = z.strictObject({
   reasoning_per_mtok: optionalRate,
 });
 
-const PatchBody = z
+/** PATCH /api/costs/models/:model_id: the fields to change. */
+export const ModelPricePatchBody = z
   .strictObject({
     provider,
     input_per_mtok: price.optional(),
@@ -40,8 +42,18 @@ const PatchBody = z
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'at least one field to update is required' });
 
+const rate = z.number().nullable();
+/** A price override as the API shows it. */
+export const ModelPriceObject = z.object({
+  model_id: z.string(), provider: z.string().nullable(), input_per_mtok: z.number(), output_per_mtok: z.number(),
+  cache_read_per_mtok: rate, cache_write_per_mtok: rate, reasoning_per_mtok: rate, created_at: z.string(), updated_at: z.string(),
+  source: z.literal('override').describe('where the price comes from: a local override'),
+});
+export const ModelPriceListResponse = z.object({ models: z.array(ModelPriceObject), total: z.number().int() });
+export const ModelPriceDeletedResponse = z.object({ model_id: z.string(), deleted: z.literal(true) });
+
 /** A stored override as the API shows it: `source` says where the price comes from. */
-const view = (r: ModelPriceRecord) => ({ ...r, source: 'override' as const });
+const view = (r: ModelPriceRecord) => ({ ...r, source: 'override' as const }) satisfies z.input<typeof ModelPriceObject>;
 
 /**
  * The model-pricing routes of langsight-api.txt: local price overrides,
@@ -53,11 +65,11 @@ export function mountModelPrices(router: Router, deps: ModelPriceDeps): void {
 
   router.get('/api/costs/models', async (ctx) => {
     const models = (await deps.table.list()).map(view);
-    ctx.body = { models, total: models.length };
+    ctx.body = { models, total: models.length } satisfies z.input<typeof ModelPriceListResponse>;
   });
 
   router.post('/api/costs/models', async (ctx) => {
-    const body = parseOrThrow(CreateBody, await jsonBody(ctx), 'model price');
+    const body = parseOrThrow(ModelPriceCreateBody, await jsonBody(ctx), 'model price');
     const created = await deps.table.create(body.model_id, body);
     if (created === null) throw conflict(`model price for "${body.model_id}" already exists; use PATCH to change it`);
     await publish();
@@ -67,7 +79,7 @@ export function mountModelPrices(router: Router, deps: ModelPriceDeps): void {
 
   router.patch('/api/costs/models/:model_id', async (ctx) => {
     const id = modelIdParam(ctx);
-    const body = parseOrThrow(PatchBody, await jsonBody(ctx), 'model price update');
+    const body = parseOrThrow(ModelPricePatchBody, await jsonBody(ctx), 'model price update');
     const updated = await deps.table.update(id, body);
     if (updated === null) throw notFound(`no model price for "${id}"`);
     await publish();
@@ -78,7 +90,7 @@ export function mountModelPrices(router: Router, deps: ModelPriceDeps): void {
     const id = modelIdParam(ctx);
     if (!(await deps.table.remove(id))) throw notFound(`no model price for "${id}"`);
     await publish();
-    ctx.body = { model_id: id, deleted: true };
+    ctx.body = { model_id: id, deleted: true } satisfies z.input<typeof ModelPriceDeletedResponse>;
   });
 }
 

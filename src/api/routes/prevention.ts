@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { LookspanError, invalid, notFound } from '../../errors.js';
 import { readBody } from '../../receivers/body.js';
 import { parseJsonBody, parseOrThrow } from '../../receivers/native/validate.js';
-import { qInt, qs } from '../query.js';
+import { intParam, parseQuery, textParam } from '../params.js';
 import { PROJECT_DEFAULT_AGENT, PreventionFieldsInput, type PreventionStore } from '../../alerts/prevention/store.js';
 import { DEFAULT_PROJECT } from './traces.js';
 
@@ -34,6 +34,22 @@ export const SessionViolationResponse = z.object({
   agent_name: z.string().nullable(), detail: z.record(z.string(), z.unknown()), set_at: z.string(),
 });
 
+/** The project of the per-agent routes and of the violations list. */
+export const PreventionProjectQuery = z.object({
+  project_id: textParam('project (default: default)'),
+  projectId: textParam('alias of project_id'),
+});
+export const PreventionSessionsQuery = PreventionProjectQuery.extend({
+  session_id: textParam('only this session'),
+  sessionId: textParam('alias of session_id'),
+  limit: intParam(1, 1000, 50, 'sessions per page'),
+  offset: intParam(0, 10_000_000, 0, 'sessions to skip'),
+});
+export const SessionViolationListResponse = z.object({
+  sessions: z.array(SessionViolationResponse), limit: z.number().int(), offset: z.number().int(),
+});
+export const PreventionConfigDeletedResponse = z.object({ project_id: z.string(), agent_name: z.string(), deleted: z.literal(true) });
+
 /**
  * The prevention config routes of langsight-api.txt: per agent
  * (`/api/agents/{name}/prevention-config`, project from `project_id`) and
@@ -44,7 +60,11 @@ export const SessionViolationResponse = z.object({
  * defaults apply).
  */
 export function mountPrevention(router: Router, store: PreventionStore): void {
-  const agentScope = (ctx: Context) => ({ project: qs(ctx, 'project_id', 'projectId') ?? DEFAULT_PROJECT, agent: name(ctx.params.name, 'name') });
+  const queryProject = (ctx: Context) => {
+    const q = parseQuery(ctx, PreventionProjectQuery);
+    return q.project_id ?? q.projectId ?? DEFAULT_PROJECT;
+  };
+  const agentScope = (ctx: Context) => ({ project: queryProject(ctx), agent: name(ctx.params.name, 'name') });
   const projectScope = (ctx: Context) => ({ project: name(ctx.params.project_id, 'project_id'), agent: PROJECT_DEFAULT_AGENT });
 
   for (const [path, scope] of [
@@ -70,15 +90,14 @@ export function mountPrevention(router: Router, store: PreventionStore): void {
     router.delete(path, async (ctx) => {
       const { project, agent } = scope(ctx);
       if (!(await store.remove(project, agent))) throw notFound(`no prevention config for agent ${agent} in project ${project}`);
-      ctx.body = { project_id: project, agent_name: agent, deleted: true };
+      ctx.body = { project_id: project, agent_name: agent, deleted: true } satisfies z.input<typeof PreventionConfigDeletedResponse>;
     });
   }
 
   router.get('/api/prevention/sessions', async (ctx) => {
-    const limit = qInt(ctx, 'limit', 50, 1, 1000);
-    const offset = qInt(ctx, 'offset', 0, 0, 10_000_000);
-    const sessions = await store.violations(qs(ctx, 'project_id', 'projectId') ?? DEFAULT_PROJECT, { sessionId: qs(ctx, 'session_id', 'sessionId'), limit, offset });
-    ctx.body = { sessions, limit, offset };
+    const q = parseQuery(ctx, PreventionSessionsQuery);
+    const sessions = await store.violations(q.project_id ?? q.projectId ?? DEFAULT_PROJECT, { sessionId: q.session_id ?? q.sessionId, limit: q.limit, offset: q.offset });
+    ctx.body = { sessions, limit: q.limit, offset: q.offset } satisfies z.input<typeof SessionViolationListResponse>;
   });
 }
 

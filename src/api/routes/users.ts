@@ -32,6 +32,7 @@ export const UserView = z.object({
   status: z.enum(['invited', 'active', 'deactivated']), created_at: z.string(), updated_at: z.string(), last_login_at: z.string().nullable(),
 });
 export const UserListResponse = z.object({ users: z.array(UserView) });
+export const AcceptInviteResponse = z.object({ user: UserView });
 export const InviteResponse = z.object({
   user: UserView,
   invite_token: z.string().describe('shown once; the invitee sends it to POST /api/users/accept-invite'),
@@ -74,7 +75,7 @@ export function mountUsers(router: Router, ac: AccessControl): void {
     const user = await ac.users.acceptInvite(body.token, body.password, body.name ?? null);
     if (!user) throw invalid('the invitation token is invalid, expired or already used', [{ path: 'token', message: 'invalid, expired or already used' }]);
     noteAudit(ctx, { actor: user.email, resource: `user:${user.email}` });
-    ctx.body = { user: view(user) };
+    ctx.body = { user: view(user) } satisfies z.input<typeof AcceptInviteResponse>;
   });
 
   router.post('/api/users/verify', async (ctx) => {

@@ -55,7 +55,8 @@ const ingestSpan = z.object({
   path: ['endedAt'],
 });
 
-const ingestPayload = z.object({
+/** The body POST /api/ingest accepts (the OpenAPI document is generated from it). */
+export const ingestPayload = z.object({
   spans: z.array(ingestSpan).max(100_000),
   projectId: nativeProjectId.optional(),
 });

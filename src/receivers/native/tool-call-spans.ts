@@ -43,6 +43,8 @@ const toolCallSpan = z.object({
 
 const spanList = z.array(toolCallSpan).max(100_000);
 const wrapped = z.object({ spans: spanList });
+/** The body POST /api/traces/spans accepts (the OpenAPI document is generated from it). */
+export const ToolCallSpanBody = z.union([spanList, wrapped]);
 
 export type ToolCallSpan = z.infer<typeof toolCallSpan>;
 

@@ -1,0 +1,25 @@
+import { VERSION } from '../../version.js';
+import { buildOpenApiDocument } from './document.js';
+import type { Operation } from './operation.js';
+import { ADMIN_OPERATIONS } from './operations/admin.js';
+import { INGEST_OPERATIONS } from './operations/ingest.js';
+import { READ_OPERATIONS } from './operations/read.js';
+
+export type { Operation } from './operation.js';
+export { buildOpenApiDocument, openApiPath } from './document.js';
+
+/**
+ * Every HTTP route Lookspan serves, as the OpenAPI document describes it.
+ * test/api/openapi.test.ts fails when a route registered on the router is
+ * missing here or an entry names no route. How to add a route: add its
+ * entry to the table of its area, with the zod schemas its handler uses.
+ */
+export const OPERATIONS: readonly Operation[] = [...INGEST_OPERATIONS, ...READ_OPERATIONS, ...ADMIN_OPERATIONS];
+
+let cached: string | null = null;
+
+/** The document as served: built once (the schemas do not change while running). */
+export function openApiJson(extra: readonly Operation[]): string {
+  cached ??= JSON.stringify(buildOpenApiDocument([...OPERATIONS, ...extra], VERSION));
+  return cached;
+}
