@@ -3,9 +3,11 @@
  * other (`tsx bench/semconv.ts`, `tsx bench/ingest.ts`, `tsx bench/lake.ts`, `tsx bench/lake-read.ts`: the lake at 10M spans, then `tsx bench/live.ts`: live fan-out while ingesting, then `tsx bench/agent-reads.ts`: sessions, lineage and the catalog at 1M spans, then `tsx bench/read-aggregates.ts`: costs, stats, anomalies, SLOs and a 10k-trace CSV export at 1M spans), output passed
  * through. With `--fuzz`, the long ingest fuzz run instead (bench/fuzz.ts;
  * `--fuzz-seconds N`, default 120, and the other `--fuzz-*` options are
- * passed on).
+ * passed on). With `--quick`, only the ingest benchmark, a few seconds per
+ * phase (the CI smoke run; its other options, `--results DIR`, passed on).
  *
  *   npm run bench
+ *   npm run bench -- --quick
  *   npm run bench -- --fuzz --fuzz-seconds 60
  */
 import { spawnSync } from 'node:child_process';
@@ -25,6 +27,9 @@ const argv = process.argv.slice(2);
 let code: number;
 if (argv.includes('--fuzz')) {
   code = run('fuzz.ts', argv.filter((a) => a !== '--fuzz'));
+} else if (argv.includes('--quick')) {
+  // The CI smoke run: the ingest benchmark for a few seconds per phase (bench/ingest.ts --quick).
+  code = run('ingest.ts', argv);
 } else {
   code = run('semconv.ts');
   if (code === 0) code = run('ingest.ts');
