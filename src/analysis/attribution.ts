@@ -27,22 +27,5 @@ export const ATTRIBUTED_SPANS_CTE = `
   a AS (
     SELECT s.*, coalesce(s.agent_name, t.trace_agent) AS agent FROM s LEFT JOIN trace_agent t USING (trace_id))`;
 
-/**
- * The same CTE list's `a` without the attribution (`agent` is the span's
- * own agent_name): about a third of the CPU, for answers that list no agent.
- */
-export const UNATTRIBUTED_SPANS_CTE = `
-  a AS NOT MATERIALIZED (
-    SELECT trace_id, parent_span_id, started_at, status, type, agent_name, agent_name AS agent, provider,
-      coalesce(response_model, request_model) AS model, tool_name, server_name, duration_ms,
-      input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd
-    FROM all_spans WHERE ${SPAN_WINDOW_SQL})`;
-
-/**
- * A span that is a model call: an llm_call or embedding span, or any span
- * reporting tokens or a cost (an agent span that only names its model,
- * such as the AI SDK's outer ai.generateText, is not).
- */
-export const IS_CALL_SQL = "(type IN ('llm_call', 'embedding') OR input_tokens IS NOT NULL OR output_tokens IS NOT NULL OR cost_usd IS NOT NULL)";
-/** A model call with tokens but no cost: no price matched (counted, never a silent 0). */
-export const IS_UNPRICED_SQL = '(cost_usd IS NULL AND (input_tokens IS NOT NULL OR output_tokens IS NOT NULL))';
+// What counts as a model call and an unpriced one is defined beside the rollups, which count them per hour.
+export { IS_CALL_SQL, IS_UNPRICED_SQL } from '../store/lake/rollup.js';

@@ -1,6 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { ATTRIBUTED_SPANS_CTE, IS_CALL_SQL, IS_UNPRICED_SQL, UNATTRIBUTED_SPANS_CTE } from './attribution.js';
+import { ATTRIBUTED_SPANS_CTE, IS_CALL_SQL, IS_UNPRICED_SQL } from './attribution.js';
 import { queryRows } from './rows.js';
+import { windowRollups } from './span-rollup.js';
+import { paramList } from './trace-window.js';
 import type { TimeWindow } from './window.js';
 
 export interface CostQuery extends TimeWindow {
@@ -71,8 +73,12 @@ export async function costReport(conn: DuckDBConnection, q: CostQuery): Promise<
   // Two levels: the spans are summed once at the finest grain (few rows: models × agents, tools × agents),
   // and only those rows are rolled up into the five lists; five grouping sets straight over every span cost
   // several times the scan (bench/read-aggregates.ts).
-  const rows = await queryRows(conn, `
-    WITH ${withAgents ? ATTRIBUTED_SPANS_CTE : UNATTRIBUTED_SPANS_CTE},
+  // The attributed spans read $2 and $3 (the window); the rollups append their own bounds.
+  const { params, add } = paramList(withAgents ? [q.projectId, q.fromUs, q.toUs] : [q.projectId]);
+  // Without the attribution every sum is one of a span's own fields: the hourly rollups hold them (span-rollup.ts).
+  // The attribution needs each span's trace (its agent among the trace's spans in the window), so it reads the spans.
+  const finest = withAgents ? `
+    ${ATTRIBUTED_SPANS_CTE},
     r AS (SELECT *, ${IS_CALL_SQL} AS is_call, tool_name IS NOT NULL AS is_tool FROM a),
     f AS (
       SELECT model, provider, agent, server_name, tool_name,
@@ -84,7 +90,21 @@ export async function costReport(conn: DuckDBConnection, q: CostQuery): Promise<
         sum(reasoning_tokens) FILTER (WHERE is_call) AS reasoning_tokens,
         count(*) AS spans, count(*) FILTER (WHERE is_call AND NOT is_tool) AS llm_calls, count(*) FILTER (WHERE is_tool) AS tool_calls,
         count(*) FILTER (WHERE is_tool AND status = 'error') AS tool_errors, sum(duration_ms) FILTER (WHERE is_tool) AS tool_ms
-      FROM r WHERE is_call OR is_tool GROUP BY ALL),
+      FROM r WHERE is_call OR is_tool GROUP BY ALL),` : `
+    r AS (${windowRollups(q, add)}),
+    f AS (
+      SELECT model, provider, agent_name AS agent, server_name, tool_name,
+        coalesce(sum(spans) FILTER (WHERE is_call), 0)::BIGINT AS calls, sum(unpriced)::BIGINT AS unpriced,
+        fsum(cost_usd) AS cost, fsum(cost_usd) FILTER (WHERE is_tool) AS tool_cost, fsum(cost_usd) FILTER (WHERE NOT is_tool) AS llm_cost,
+        sum(input_tokens) FILTER (WHERE is_call) AS input_tokens, sum(output_tokens) FILTER (WHERE is_call) AS output_tokens,
+        sum(cache_read_tokens) FILTER (WHERE is_call) AS cache_read_tokens, sum(cache_write_tokens) FILTER (WHERE is_call) AS cache_write_tokens,
+        sum(reasoning_tokens) FILTER (WHERE is_call) AS reasoning_tokens,
+        sum(spans)::BIGINT AS spans, coalesce(sum(spans) FILTER (WHERE is_call AND NOT is_tool), 0)::BIGINT AS llm_calls,
+        coalesce(sum(spans) FILTER (WHERE is_tool), 0)::BIGINT AS tool_calls,
+        coalesce(sum(errors) FILTER (WHERE is_tool), 0)::BIGINT AS tool_errors, fsum(duration_ms) FILTER (WHERE is_tool) AS tool_ms
+      FROM r WHERE is_call OR is_tool GROUP BY ALL),`;
+  const rows = await queryRows(conn, `
+    WITH ${finest}
     g AS (
       SELECT GROUPING_ID(model, provider, agent, server_name, tool_name) AS gid, model, provider, agent, server_name, tool_name,
         sum(calls) AS calls, sum(unpriced) AS unpriced,
@@ -101,8 +121,7 @@ export async function costReport(conn: DuckDBConnection, q: CostQuery): Promise<
     QUALIFY row_number() OVER (
       PARTITION BY gid ORDER BY CASE WHEN gid = ${0b11100} THEN tool_cost_usd ELSE cost_usd END DESC,
         CASE WHEN gid = ${0b11100} THEN tool_calls ELSE calls END DESC,
-        model NULLS LAST, provider NULLS LAST, agent NULLS LAST, server_name NULLS LAST, tool_name) <= $4`,
-  [q.projectId, q.fromUs, q.toUs, q.limit + 1]);
+        model NULLS LAST, provider NULLS LAST, agent NULLS LAST, server_name NULLS LAST, tool_name) <= ${add(q.limit + 1)}`, params);
 
   const usage = (r: Record<string, unknown>): Usage => ({
     calls: Number(r.calls),

@@ -4,7 +4,8 @@ import { MERGED_TRACES } from '../store/lake/relations.js';
 import { SPAN_PROBLEM_SQL, healthTagSql, type HealthTag } from './health-tags.js';
 import { isoSql, queryRows } from './rows.js';
 import { SERVER_CALL_SQL } from './spans.js';
-import { paramList, partsBefore, partsSince, spanSemiJoin, windowParts, windowSearch } from './trace-window.js';
+import { idSource } from '../store/lake/id-lookup.js';
+import { paramList, sessionsStartedEarlier, spanSemiJoin, startedEarlier, windowParts, windowSearch } from './trace-window.js';
 
 /**
  * Sessions: the traces that name one `session_id` (a trace's session is
@@ -101,16 +102,23 @@ function toRow(r: Record<string, unknown>): SessionRow {
   };
 }
 
-/** The spans of `sessions`' traces (`sid` = the session), bounded by the sessions' time range. */
-function sessionSpans(rows: SessionRow[], add: (v: DuckDBValue) => string): string {
+/** Span columns the session facts (agents, servers, tool calls, health tag) read. */
+const FACT_COLUMNS = 's.agent_name, s.server_name, s.tool_name, s.mcp_method, s.type, s.status, s.started_at';
+
+/**
+ * The spans of `sessions`' traces (`sid` = the session), bounded by the sessions' time range:
+ * `columns` of them (all by default) and their `problem`.
+ */
+async function sessionSpans(conn: DuckDBConnection, projectId: string, rows: SessionRow[], add: (v: DuckDBValue) => string, columns = 's.*'): Promise<string> {
   const traces = rows.flatMap((r) => r.trace_ids);
   const sids = rows.flatMap((r) => r.trace_ids.map(() => r.session_id));
-  const lo = Math.min(...rows.map((r) => r.started_us));
-  const hi = Math.max(...rows.map((r) => r.ended_us));
-  // A trace's spans start inside [trace start, trace end]: the bounds let the scan skip files and row groups.
-  return `SELECT p.sid, s.*, ${SPAN_PROBLEM_SQL} AS problem
-    FROM all_spans s JOIN (SELECT unnest(${add(listValue(traces))}::VARCHAR[]) AS trace_id, unnest(${add(listValue(sids))}::VARCHAR[]) AS sid) p USING (trace_id)
-    WHERE s.project_id = $1 AND s.started_at >= make_timestamp(${add(lo)}::BIGINT) AND s.started_at <= make_timestamp(${add(hi)}::BIGINT)`;
+  // A trace's spans start inside [trace start, trace end], and only the files whose trace-id filters may hold one are read.
+  const spans = await idSource(conn, {
+    projectId, kind: 'spans', column: 'trace_id', ids: traces,
+    sinceUs: Math.min(...rows.map((r) => r.started_us)), beforeUs: Math.max(...rows.map((r) => r.ended_us)) + 1,
+  }, add);
+  return `SELECT p.sid, ${columns}, ${SPAN_PROBLEM_SQL} AS problem
+    FROM (${spans}) s JOIN (SELECT unnest(${add(listValue(traces))}::VARCHAR[]) AS trace_id, unnest(${add(listValue(sids))}::VARCHAR[]) AS sid) p USING (trace_id)`;
 }
 
 /** Span-level aggregates of each session: agents, servers, tool calls and the health tag. */
@@ -118,7 +126,8 @@ async function spanFacts(conn: DuckDBConnection, projectId: string, rows: Sessio
   const out = new Map<string, { agents: string[]; servers: string[]; toolCalls: number; failedToolCalls: number; healthTag: HealthTag }>();
   if (rows.length === 0) return out;
   const { params, add } = paramList([projectId]);
-  const spans = sessionSpans(rows, add);
+  // Only the columns the facts read: the CTE is materialized, so DuckDB would otherwise read every payload of every span.
+  const spans = await sessionSpans(conn, projectId, rows, add, FACT_COLUMNS);
   const facts = await queryRows(conn, `
     WITH ss AS MATERIALIZED (${spans}),
     tags AS (${healthTagSql('SELECT sid, tool_name, started_at, status, problem FROM ss')})
@@ -199,28 +208,23 @@ export async function listSessions(conn: DuckDBConnection, f: SessionFilter): Pr
                  tags AS (${healthTagSql(`SELECT sid, tool_name, started_at, status, ${SPAN_PROBLEM_SQL} AS problem FROM ws`)})`;
         tagJoin = ` JOIN tags ON tags.sid = g.session_id AND tags.health_tag = ${add(f.healthTag)}`;
       }
-      // Sessions that started before the bound (one of their parts, or of their traces' parts, starts before it)
-      // are dropped in the same statement, so each window is one round trip.
-      const early = bound === null ? '' : `,
-        early AS (
-          SELECT session_id FROM all_trace_parts WHERE project_id = $1 AND ${partsBefore(bound, add)}
-            AND session_id IN (SELECT session_id FROM g)
-          UNION SELECT t.session_id FROM t WHERE t.trace_id IN (
-            SELECT trace_id FROM all_trace_parts WHERE project_id = $1 AND ${partsBefore(bound, add)}
-              AND trace_id IN (SELECT trace_id FROM t)))`;
       // Only the columns the filters and the order need, so DuckDB merges just those aggregates.
       const rows = await queryRows(conn, `
         WITH parts AS (${parts}), merged AS (${MERGED_TRACES}),
         t AS (SELECT trace_id, session_id, started_at, error_count FROM merged WHERE ${traceConds.join(' AND ')}),
         g AS (SELECT session_id, min(started_at) AS started_at, list(trace_id) AS trace_ids FROM t GROUP BY session_id
-              ${having.length > 0 ? `HAVING ${having.join(' AND ')}` : ''})${tags}${early}
+              ${having.length > 0 ? `HAVING ${having.join(' AND ')}` : ''})${tags}
         SELECT g.session_id, epoch_us(g.started_at) AS start_us, g.trace_ids FROM g${tagJoin}
-        ${bound === null ? '' : 'WHERE g.session_id NOT IN (SELECT session_id FROM early)'}
         ORDER BY g.started_at DESC, g.session_id LIMIT ${add(limit)}`, params);
       return rows.map((r) => ({ session_id: String(r.session_id), start_us: Number(r.start_us), trace_ids: (r.trace_ids as string[]) ?? [] }));
     },
-    // fetch drops them itself.
-    startedBefore: async () => new Set(),
+    // A session started before the bound when a part naming it, or a part of one of its traces, did:
+    // two multi-id lookups of the page's sessions and traces in the files whose filters may hold them.
+    startedBefore: async (bound, rows) => {
+      const bySession = await sessionsStartedEarlier(conn, f.projectId, bound, rows.map((r) => r.session_id));
+      const byTrace = await startedEarlier(conn, f.projectId, bound, rows.filter((r) => !bySession.has(r.session_id)).flatMap((r) => r.trace_ids));
+      return new Set(rows.filter((r) => bySession.has(r.session_id) || r.trace_ids.some((id) => byTrace.has(id))));
+    },
     partsPerRow: SESSION_PARTS_HINT,
   });
   if (page.rows.length === 0) return { sessions: [], hasMore: page.hasMore };
@@ -232,10 +236,11 @@ export async function listSessions(conn: DuckDBConnection, f: SessionFilter): Pr
 /** The full summaries of a window's sessions, newest first: their traces merged from the parts starting no earlier than the oldest. */
 async function sessionRows(conn: DuckDBConnection, projectId: string, page: WindowRow[]): Promise<SessionRow[]> {
   const { params, add } = paramList([projectId]);
-  const since = partsSince(Math.min(...page.map((r) => r.start_us)), add);
-  const traces = add(listValue(page.flatMap((r) => r.trace_ids)));
+  const parts = await idSource(conn, {
+    projectId, kind: 'traces', column: 'trace_id', ids: page.flatMap((r) => r.trace_ids), sinceUs: Math.min(...page.map((r) => r.start_us)),
+  }, add);
   const rows = await queryRows(conn, `
-    WITH parts AS (SELECT * EXCLUDE (date) FROM all_trace_parts WHERE project_id = $1 AND ${since} AND trace_id IN (SELECT unnest(${traces}::VARCHAR[]))),
+    WITH parts AS (SELECT * EXCLUDE (date) FROM (${parts})),
     merged AS (${MERGED_TRACES}),
     t AS (SELECT * FROM merged WHERE session_id IS NOT NULL),
     g AS (${SESSION_GROUP})
@@ -256,13 +261,19 @@ export interface SessionAgent {
 
 /** The session's merged trace summaries: every trace whose session it is (found through the parts that name it). */
 async function sessionRow(conn: DuckDBConnection, projectId: string, sessionId: string): Promise<SessionRow | null> {
+  // Two multi-id lookups: the parts naming the session (files whose session-id filter may hold it), then every part of those traces.
+  const named = paramList([projectId]);
+  const naming = await idSource(conn, { projectId, kind: 'traces', column: 'session_id', ids: [sessionId] }, named.add);
+  const ids = (await queryRows(conn, `SELECT DISTINCT trace_id FROM (${naming}) ORDER BY trace_id`, named.params)).map((r) => String(r.trace_id));
+  if (ids.length === 0) return null;
+  const { params, add } = paramList([projectId]);
+  const parts = await idSource(conn, { projectId, kind: 'traces', column: 'trace_id', ids }, add);
   const rows = await queryRows(conn, `
-    WITH ids AS (SELECT DISTINCT trace_id FROM all_trace_parts WHERE project_id = $1 AND session_id = $2),
-    parts AS (SELECT * EXCLUDE (date) FROM all_trace_parts WHERE project_id = $1 AND trace_id IN (SELECT trace_id FROM ids)),
+    WITH parts AS (SELECT * EXCLUDE (date) FROM (${parts})),
     merged AS (${MERGED_TRACES}),
-    t AS (SELECT * FROM merged WHERE session_id = $2),
+    t AS (SELECT * FROM merged WHERE session_id = ${add(sessionId)}),
     g AS (${SESSION_GROUP})
-    SELECT ${SESSION_COLUMNS} FROM g`, [projectId, sessionId]);
+    SELECT ${SESSION_COLUMNS} FROM g`, params);
   return rows.length === 0 ? null : toRow(rows[0]);
 }
 
@@ -282,7 +293,7 @@ export async function getSession(conn: DuckDBConnection, projectId: string, sess
     SELECT agent_name, ${isoSql('min(started_at)')} AS first_seen, ${isoSql('max(ended_at)')} AS last_seen,
       count(*) AS spans, count(*) FILTER (WHERE status = 'error') AS errors,
       count(*) FILTER (WHERE type = 'llm_call') AS llm_calls, count(*) FILTER (WHERE type = 'tool_call') AS tool_calls
-    FROM (${sessionSpans([row], add)}) WHERE agent_name IS NOT NULL
+    FROM (${await sessionSpans(conn, projectId, [row], add)}) WHERE agent_name IS NOT NULL
     GROUP BY agent_name ORDER BY min(started_at), agent_name`, params);
   return {
     summary: toSummary(row, facts.get(row.session_id)),
@@ -300,6 +311,6 @@ export async function getSession(conn: DuckDBConnection, projectId: string, sess
 export async function sessionSpanRows(conn: DuckDBConnection, projectId: string, ref: SessionRef, columns: string, limit: number, offset: number): Promise<{ rows: Record<string, unknown>[]; hasMore: boolean }> {
   const { params, add } = paramList([projectId]);
   const rows = await queryRows(conn, `
-    SELECT ${columns} FROM (${sessionSpans([ref], add)}) ORDER BY started_at, trace_id, span_id LIMIT ${add(limit + 1)} OFFSET ${add(offset)}`, params);
+    SELECT ${columns} FROM (${await sessionSpans(conn, projectId, [ref], add)}) ORDER BY started_at, trace_id, span_id LIMIT ${add(limit + 1)} OFFSET ${add(offset)}`, params);
   return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
 }

@@ -1,7 +1,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { MERGED_TRACES } from '../store/lake/relations.js';
 import { queryRows } from './rows.js';
-import { isoDate, SPAN_WINDOW_SQL, type TimeWindow } from './window.js';
+import { windowRollups } from './span-rollup.js';
+import { paramList } from './trace-window.js';
+import { isoDate, type TimeWindow } from './window.js';
 
 /** Days of costPerDay returned at most (the newest). */
 export const MAX_STATS_DAYS = 400;
@@ -35,16 +37,17 @@ export interface Stats {
  * (the trace totals' rule), per UTC day and in total.
  */
 export async function statsReport(conn: DuckDBConnection, q: TimeWindow & { projectId: string }): Promise<Stats> {
+  // Span counts and sums from the hourly rollups (span-rollup.ts): the window's whole hours cost their groups, not their spans.
+  const { params, add } = paramList([q.projectId]);
+  const rollups = windowRollups(q, add);
   const spanRows = await queryRows(conn, `
-    WITH s AS (SELECT strftime(started_at, '%Y-%m-%d') AS day, status, type, input_tokens, output_tokens, cost_usd
-               FROM all_spans WHERE ${SPAN_WINDOW_SQL})
-    SELECT GROUPING_ID(day) AS gid, day, count(*) AS spans, count(*) FILTER (WHERE status = 'error') AS errors,
-      count(*) FILTER (WHERE type = 'llm_call') AS llm_calls, count(*) FILTER (WHERE type = 'tool_call') AS tool_calls,
+    WITH r AS (${rollups}), s AS (SELECT strftime(hour, '%Y-%m-%d') AS day, * FROM r)
+    SELECT GROUPING_ID(day) AS gid, day, coalesce(sum(spans), 0)::BIGINT AS spans, coalesce(sum(errors), 0)::BIGINT AS errors,
+      coalesce(sum(llm_spans), 0)::BIGINT AS llm_calls, coalesce(sum(tool_spans), 0)::BIGINT AS tool_calls,
       coalesce(sum(input_tokens), 0)::BIGINT AS input_tokens, coalesce(sum(output_tokens), 0)::BIGINT AS output_tokens,
       round(coalesce(fsum(cost_usd), 0), 12) AS cost_usd
     FROM s GROUP BY GROUPING SETS ((day), ())
-    QUALIFY row_number() OVER (PARTITION BY GROUPING_ID(day) ORDER BY day DESC) <= $4`,
-  [q.projectId, q.fromUs, q.toUs, MAX_STATS_DAYS + 1]);
+    QUALIFY row_number() OVER (PARTITION BY GROUPING_ID(day) ORDER BY day DESC) <= ${add(MAX_STATS_DAYS + 1)}`, params);
 
   const traceRows = await queryRows(conn, `
     WITH parts AS (SELECT * EXCLUDE (date) FROM all_trace_parts WHERE project_id = $1 AND date >= $4),

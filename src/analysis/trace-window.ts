@@ -1,4 +1,5 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { idSource } from '../store/lake/id-lookup.js';
 import { MERGED_TRACES } from '../store/lake/relations.js';
 import { queryRows } from './rows.js';
 import { isoDate } from './window.js';
@@ -63,19 +64,22 @@ export async function partRange(conn: DuckDBConnection, projectId: string): Prom
 export const partsSince = (boundUs: number, add: (v: DuckDBValue) => string) =>
   `date >= ${add(isoDate(boundUs))} AND started_at >= make_timestamp(${add(boundUs)}::BIGINT)`;
 
-/** The condition on trace parts starting before `boundUs`. */
-export const partsBefore = (boundUs: number, add: (v: DuckDBValue) => string) =>
-  `date <= ${add(isoDate(boundUs))} AND started_at < make_timestamp(${add(boundUs)}::BIGINT)`;
-
-/** Trace ids among `ids` with a part starting before `boundUs`. */
+/** Trace ids among `ids` with a part starting before `boundUs` (one multi-id lookup: the files whose filters may hold them). */
 export async function startedEarlier(conn: DuckDBConnection, projectId: string, boundUs: number, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const { params, add } = paramList([projectId]);
-  const before = partsBefore(boundUs, add);
-  const marks = ids.map((id) => add(id)).join(', ');
-  const rows = await queryRows(conn,
-    `SELECT DISTINCT trace_id FROM all_trace_parts WHERE project_id = $1 AND ${before} AND trace_id IN (${marks})`, params);
+  const parts = await idSource(conn, { projectId, kind: 'traces', column: 'trace_id', ids, beforeUs: boundUs }, add);
+  const rows = await queryRows(conn, `SELECT DISTINCT trace_id FROM (${parts})`, params);
   return new Set(rows.map((r) => String(r.trace_id)));
+}
+
+/** Session ids among `ids` with a trace part that names them starting before `boundUs`. */
+export async function sessionsStartedEarlier(conn: DuckDBConnection, projectId: string, boundUs: number, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { params, add } = paramList([projectId]);
+  const parts = await idSource(conn, { projectId, kind: 'traces', column: 'session_id', ids, beforeUs: boundUs }, add);
+  const rows = await queryRows(conn, `SELECT DISTINCT session_id FROM (${parts})`, params);
+  return new Set(rows.map((r) => String(r.session_id)));
 }
 
 /** What the driver needs from one kind of newest-first search. */
@@ -185,10 +189,12 @@ export async function newestTraces(conn: DuckDBConnection, q: WindowQuery): Prom
   if (page.rows.length === 0) return { rows: [], hasMore: page.hasMore };
   // Every part of a page trace starts no earlier than the trace: older parts stay unread.
   const { params, add } = paramList([q.projectId]);
-  const since = partsSince(Math.min(...page.rows.map((r) => Number(r.start_us))), add);
-  const ids = page.rows.map((r) => add(String(r.trace_id))).join(', ');
+  const parts = await idSource(conn, {
+    projectId: q.projectId, kind: 'traces', column: 'trace_id', ids: page.rows.map((r) => String(r.trace_id)),
+    sinceUs: Math.min(...page.rows.map((r) => Number(r.start_us))),
+  }, add);
   const rows = await queryRows(conn,
-    `WITH parts AS (SELECT * EXCLUDE (date) FROM all_trace_parts WHERE project_id = $1 AND ${since} AND trace_id IN (${ids})),
+    `WITH parts AS (SELECT * EXCLUDE (date) FROM (${parts})),
        merged AS (${MERGED_TRACES})
      SELECT ${q.columns} FROM merged ORDER BY merged.started_at DESC, trace_id`,
     params);

@@ -200,6 +200,21 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       );
     `,
   },
+  {
+    version: 11,
+    name: 'hourly span rollups of each lake span file (src/store/lake/rollup.ts) and session-id filters of trace files (session-filter.ts)',
+    sql: `
+      CREATE TABLE lake_rollups (
+        path VARCHAR NOT NULL, project_id VARCHAR NOT NULL, hour TIMESTAMP NOT NULL,
+        model VARCHAR, provider VARCHAR, agent_name VARCHAR, server_name VARCHAR, tool_name VARCHAR,
+        is_call BOOLEAN NOT NULL, is_tool BOOLEAN NOT NULL,
+        spans BIGINT NOT NULL, errors BIGINT NOT NULL, llm_spans BIGINT NOT NULL, tool_spans BIGINT NOT NULL, unpriced BIGINT NOT NULL,
+        cost_usd DOUBLE, input_tokens HUGEINT, output_tokens HUGEINT, cache_read_tokens HUGEINT, cache_write_tokens HUGEINT,
+        reasoning_tokens HUGEINT, duration_ms DOUBLE
+      );
+      CREATE TABLE lake_session_filters (path VARCHAR PRIMARY KEY, m BIGINT NOT NULL, k INTEGER NOT NULL, bits BIT NOT NULL);
+    `,
+  },
 ];
 
 /** Applies every migration newer than the stored version; returns the resulting version. */

@@ -2,6 +2,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { SPAN_COLUMNS, TRACE_COLUMNS, sqlPath, type LakeKind } from './layout.js';
 import { mayHoldSql, traceIdHashes } from './trace-filter.js';
 import { defineLogRelation } from './log-relations.js';
+import { defineRollupRelation, syncRollups } from './rollup.js';
+import { syncSessionFilters } from './session-filter.js';
 
 const INT64_MAX = '9223372036854775807';
 const cols = (list: readonly string[]) => list.join(', ');
@@ -71,12 +73,19 @@ export async function refreshRelations(conn: DuckDBConnection, lakeRoot: string,
   }
   await defineRelations(conn, spanFiles, traceFiles);
   await defineLogRelation(conn, logFiles);
+  // The hourly rollups follow the span files (rollup.ts): rows of files no record names go, new files get theirs.
+  await syncRollups(conn, lakeRoot, exists);
+  await defineRollupRelation(conn, missing);
+  await syncSessionFilters(conn, lakeRoot, exists);
   // Filters of files no record names any more (compacted, dropped by retention) go with them.
   await conn.run('DELETE FROM lake_trace_filters WHERE path NOT IN (SELECT path FROM lake_files)');
   const present = missing.length === 0 ? 'true' : `f.path NOT IN (${missing.map(sqlPath).join(', ')})`;
   await conn.run(`CREATE OR REPLACE VIEW lake_trace_lookup AS
-    SELECT f.kind, f.project_id, ${sqlPath(`${lakeRoot}/`)} || f.path AS file, t.m, t.k, t.bits
+    SELECT f.kind, f.project_id, ${sqlPath(`${lakeRoot}/`)} || f.path AS file, f.date, f.min_started_at, f.max_started_at, t.m, t.k, t.bits
     FROM lake_files f LEFT JOIN lake_trace_filters t USING (path) WHERE ${present}`);
+  await conn.run(`CREATE OR REPLACE VIEW lake_session_lookup AS
+    SELECT f.kind, f.project_id, ${sqlPath(`${lakeRoot}/`)} || f.path AS file, f.date, f.min_started_at, f.max_started_at, t.m, t.k, t.bits
+    FROM lake_files f LEFT JOIN lake_session_filters t USING (path) WHERE f.kind = 'traces' AND ${present}`);
   return missing;
 }
 
