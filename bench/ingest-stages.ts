@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { buildTemplate, randomSalt, RequestWriter } from './ingest-payload.js';
-import { normalizeOtlp, type NormalizeContext } from '../src/pipeline/normalize.js';
+import { normalizeDecoded, type NormalizeContext } from '../src/pipeline/normalize.js';
+import { decodeProtobuf } from '../src/receivers/otlp/decode.js';
 import { createCostModel } from '../src/enrich/cost.js';
 import { WalWriter } from '../src/store/wal/writer.js';
 import { segmentName } from '../src/store/wal/segment-files.js';
@@ -30,14 +31,14 @@ const templates = [buildTemplate(2000, false), buildTemplate(2001, false)];
 const writer = new RequestWriter(templates, randomSalt());
 let send = 0;
 const ctx: NormalizeContext = {
-  limits: { maxAttributeDepth: 16 }, semconv: { payloadMaxBytes: 64 * 1024 }, project: 'default', costs: createCostModel(),
+  semconv: { payloadMaxBytes: 64 * 1024 }, project: 'default', costs: createCostModel(),
 };
 
 /** One request's WAL rows with fresh ids, and the CPU its normalization took. */
 function walRows(): { wal: Buffer; spans: number; cpuUs: number } {
   const { body } = writer.take(++send, false);
   const c0 = process.cpuUsage();
-  const batch = normalizeOtlp(body, 'protobuf', ctx);
+  const batch = normalizeDecoded(decodeProtobuf(body, { maxAttributeDepth: 16 }), ctx);
   const c = process.cpuUsage(c0);
   return { wal: batch.wal, spans: batch.spans, cpuUs: c.user + c.system };
 }

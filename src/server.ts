@@ -149,8 +149,8 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
       queueMaxSpans: config.pipeline.queueMaxSpans,
       walMaxUnloadedBytes: config.pipeline.walMaxUnloadedBytes,
       retryAfterSeconds: config.pipeline.retryAfterSeconds,
+      maxConcurrentRequests: config.pipeline.maxConcurrentRequests,
       semconv: { payloadMaxBytes: config.limits.payloadMaxBytes },
-      limits: { maxAttributeDepth: config.limits.maxAttributeDepth },
       defaultProjectId: DEFAULT_PROJECT,
       spanLimits: config.limits,
       redactPayloads: access.settings.redactPayloads,
@@ -248,6 +248,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     host: config.server.host,
     port: config.server.grpcPort,
     maxReceiveBytes: config.limits.grpcMaxReceiveBytes,
+    decode: { maxAttributeDepth: config.limits.maxAttributeDepth },
     onExport: (code, seconds) => metrics.grpcRequestDuration.observe({ method: GRPC_EXPORT_METHOD, code }, seconds),
     access: grpcAccess,
   }, log);

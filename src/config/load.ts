@@ -37,6 +37,7 @@ const ENV_KEYS: ReadonlyArray<[string, string[], 'string' | 'int' | 'bool' | 'li
   ['LOOKSPAN_MAX_ATTRIBUTES_PER_LINK', ['limits', 'maxAttributesPerLink'], 'int'],
   ['LOOKSPAN_QUEUE_MAX_SPANS', ['pipeline', 'queueMaxSpans'], 'int'],
   ['LOOKSPAN_WAL_MAX_UNLOADED_BYTES', ['pipeline', 'walMaxUnloadedBytes'], 'int'],
+  ['LOOKSPAN_MAX_CONCURRENT_REQUESTS', ['pipeline', 'maxConcurrentRequests'], 'int'],
   ['LOOKSPAN_COMMIT_DELAY_MS', ['pipeline', 'commitDelayMs'], 'int'],
   ['LOOKSPAN_SEGMENT_MAX_BYTES', ['pipeline', 'segmentMaxBytes'], 'int'],
   ['LOOKSPAN_SEGMENT_MAX_AGE_MS', ['pipeline', 'segmentMaxAgeMs'], 'int'],

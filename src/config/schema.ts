@@ -163,6 +163,11 @@ export const configSchema = z.object({
     segmentMaxAgeMs: positiveInt.default(500),
     /** Seconds suggested to clients in Retry-After / RetryInfo when overloaded. */
     retryAfterSeconds: positiveInt.default(2),
+    /**
+     * Requests each receiver (OTLP/HTTP, OTLP/gRPC, native) works on at once; past it a request
+     * is answered 429 / RESOURCE_EXHAUSTED before its body is read or decoded (docs/performance.md).
+     */
+    maxConcurrentRequests: positiveInt.default(16),
   }).strict().prefault({}),
   /** Access control (src/access/, docs/security.md): keys, the open mode, trusted proxies, tickets, sessions, invitations. */
   auth: z.object({

@@ -14,6 +14,8 @@ import { defineLogMetrics, type LogMetrics } from './logs.js';
 export const RECEIVERS = ['otlp_grpc', 'otlp_http_protobuf', 'otlp_http_json', 'native_ingest', 'native_tool_spans'] as const;
 /** The `reason` label values of `lookspan_spans_rejected_total`. */
 export const REJECT_REASONS = ['queue_full', 'wal_backlog', 'unavailable', 'invalid', 'duplicate'] as const;
+/** The `reason` label values of `lookspan_ingest_requests_refused_total` (src/pipeline/admission.ts RefusalReason). */
+export const REFUSAL_REASONS = ['concurrency', 'queue_full', 'wal_backlog', 'unavailable'] as const;
 /** Normalized span types (`lookspan_spans_by_type_total{type}`), as in SpanRecord. */
 export const SPAN_TYPES = ['llm_call', 'tool_call', 'agent', 'chain', 'retriever', 'embedding', 'mcp', 'other'] as const;
 /** The gRPC method the OTLP receiver serves (`lookspan_grpc_request_duration_seconds{method}`). */
@@ -97,6 +99,8 @@ export interface IngestMetrics {
   received: Counter<'receiver'>;
   accepted: Counter<'receiver'>;
   rejected: Counter<'receiver' | 'reason'>;
+  /** Requests refused by admission before they were read or decoded (src/pipeline/admission.ts). */
+  refused: Counter<'receiver' | 'reason'>;
   /** The reference's `spans_ingested_total`: accepted spans, all receivers. */
   ingested: Counter;
   ackLatency: Histogram;
@@ -109,6 +113,7 @@ export function defineIngestMetrics(registry: Registry): IngestMetrics {
     received: new Counter({ name: 'lookspan_spans_received_total', help: 'Spans decoded from requests, before admission, by receiver.', labelNames: ['receiver'], registers }),
     accepted: new Counter({ name: 'lookspan_spans_accepted_total', help: 'Spans acknowledged after their WAL fsync, by receiver.', labelNames: ['receiver'], registers }),
     rejected: new Counter({ name: 'lookspan_spans_rejected_total', help: 'Decoded spans not accepted, by receiver and reason.', labelNames: ['receiver', 'reason'], registers }),
+    refused: new Counter({ name: 'lookspan_ingest_requests_refused_total', help: 'Requests refused before they were read or decoded (admission), by receiver and reason.', labelNames: ['receiver', 'reason'], registers }),
     ingested: new Counter({ name: 'lookspan_spans_ingested_total', help: 'Spans ingested (acknowledged after fsync), all receivers.', registers }),
     ackLatency: new Histogram({ name: 'lookspan_ingest_ack_latency_seconds', help: 'Time from handing a request to the WAL until its fsync completed (the ack point).', buckets: ACK_BUCKETS, registers }),
   };
@@ -116,6 +121,7 @@ export function defineIngestMetrics(registry: Registry): IngestMetrics {
     m.received.inc({ receiver }, 0);
     m.accepted.inc({ receiver }, 0);
     for (const reason of REJECT_REASONS) m.rejected.inc({ receiver, reason }, 0);
+    for (const reason of REFUSAL_REASONS) m.refused.inc({ receiver, reason }, 0);
   }
   return m;
 }

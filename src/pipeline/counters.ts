@@ -28,6 +28,11 @@ export class IngestCounters {
     this.m.ackLatency.observe(ackSeconds);
   }
 
+  /** A request refused before it was read or decoded (admission), by reason. */
+  refused(receiver: string, reason: string): void {
+    this.m.refused.inc({ receiver, reason });
+  }
+
   rejected(receiver: string, reason: string, n: number): void {
     this.rejectedSpans += n;
     this.m.rejected.inc({ receiver, reason }, n);

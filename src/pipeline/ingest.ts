@@ -1,8 +1,8 @@
 import type { SemanticSpan, SemconvOptions } from '../semconv/index.js';
 import type { CostModel } from '../enrich/cost.js';
-import type { DecodeLimits } from '../receivers/otlp/decode.js';
+import type { DecodedExport } from '../receivers/otlp/decode.js';
 import type { IngestPayload } from '../receivers/native/ingest-payload.js';
-import type { IngestProject, IngestResult, OtlpEncoding, SpanSink } from '../receivers/sink.js';
+import type { IngestProject, IngestResult, SpanSink } from '../receivers/sink.js';
 import type { ToolCallSpan } from '../receivers/native/tool-call-spans.js';
 import { fromIngestSpan } from '../semconv/native/ingest-span.js';
 import { fromToolCallSpan } from '../semconv/native/tool-call-span.js';
@@ -11,7 +11,11 @@ import { clampEnd, spanValueProblem } from './span-values.js';
 import { IngestCounters } from './counters.js';
 import type { IngestMetrics } from '../metrics/registry.js';
 import type { SpanLimits } from './span-limits.js';
-import { encodeSpans, normalizeOtlp, type NormalizedBatch, type NormalizeContext, type SpanDigest } from './normalize.js';
+import { encodeSpans, normalizeDecoded, type NormalizedBatch, type NormalizeContext, type SpanDigest } from './normalize.js';
+import { Admission, type AdmissionTicket, type ReceiverGroup } from './admission.js';
+
+/** Requests one receiver group works on at once unless configured (`pipeline.maxConcurrentRequests`). */
+export const DEFAULT_MAX_CONCURRENT_REQUESTS = 16;
 
 /** Where accepted records go: the WAL. `append` resolves once they are fsynced. */
 export interface DurableSink {
@@ -26,8 +30,9 @@ export interface PipelineOptions {
   queueMaxSpans: number;
   walMaxUnloadedBytes: number;
   retryAfterSeconds: number;
+  /** Requests each receiver group (OTLP/HTTP, OTLP/gRPC, native) works on at once; past it, 429 before the body is read (default DEFAULT_MAX_CONCURRENT_REQUESTS). */
+  maxConcurrentRequests?: number;
   semconv: SemconvOptions;
-  limits: DecodeLimits;
   defaultProjectId: string;
   /** Attribute/event/link limits per stored span (DEFAULT_SPAN_LIMITS when absent). */
   spanLimits?: SpanLimits;
@@ -42,11 +47,13 @@ export interface PipelineOptions {
 export type AcceptedListener = (spans: readonly SpanDigest[]) => void;
 
 /**
- * The ingest pipeline: decode → semconv → enrich → admission → WAL group
- * commit. Admission is bounded twice, in spans waiting
- * for fsync and in WAL bytes waiting for the loader; past either it refuses
- * with a retry hint instead of dropping anything. A request resolves only
- * after its rows are durable.
+ * The ingest pipeline: admission → (the receiver decodes) → semconv →
+ * enrich → WAL group commit. A request is admitted or refused before its
+ * body is read (`admit`: concurrency per receiver group, spans waiting for
+ * fsync, WAL bytes waiting for the loader), and the span bounds are checked
+ * again with the request's exact span count before its append; past any
+ * bound it refuses with a retry hint instead of dropping anything. A request
+ * resolves only after its rows are durable.
  */
 export class Pipeline implements SpanSink {
   readonly counters: IngestCounters;
@@ -54,6 +61,7 @@ export class Pipeline implements SpanSink {
   private listeners: AcceptedListener[] = [];
   private closed = false;
   private readonly inline: NormalizeContext;
+  private readonly admission: Admission;
 
   constructor(
     private readonly sink: DurableSink,
@@ -63,7 +71,32 @@ export class Pipeline implements SpanSink {
     metrics?: IngestMetrics,
   ) {
     this.counters = new IngestCounters(metrics);
-    this.inline = { limits: opts.limits, semconv: opts.semconv, project: opts.defaultProjectId, costs, redact: opts.redactPayloads };
+    this.inline = { semconv: opts.semconv, project: opts.defaultProjectId, costs, redact: opts.redactPayloads };
+    this.admission = new Admission({
+      closed: () => (this.closed ? 'Lookspan is shutting down' : null),
+      failure: () => sink.failure(),
+      queuedSpans: () => this.inFlightSpans,
+      unloadedBytes: () => sink.unloadedBytes(),
+    }, {
+      maxConcurrentRequests: opts.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS,
+      queueMaxSpans: opts.queueMaxSpans,
+      walMaxUnloadedBytes: opts.walMaxUnloadedBytes,
+      retryAfterSeconds: opts.retryAfterSeconds,
+    }, (receiver, reason) => this.counters.refused(receiver, reason));
+  }
+
+  /**
+   * Admits one request before any of its work (reading, decompressing,
+   * decoding) or refuses it with a classified error (429 / 503 with a retry
+   * hint). The receiver releases the ticket once it has answered.
+   */
+  admit(receiver: string, group: ReceiverGroup): AdmissionTicket {
+    return this.admission.admit(receiver, group);
+  }
+
+  /** Requests of a receiver group admitted and not yet answered. */
+  inProgress(group: ReceiverGroup): number {
+    return this.admission.inProgress(group);
   }
 
   onAccepted(listener: AcceptedListener): void {
@@ -80,15 +113,15 @@ export class Pipeline implements SpanSink {
     this.closed = true;
   }
 
-  /** Ingests one OTLP request body (gRPC, HTTP/protobuf, HTTP/JSON), already decompressed. */
-  async submitOtlp(body: Buffer, encoding: OtlpEncoding, receiver: string, target?: IngestProject): Promise<IngestResult> {
+  /** Ingests the spans a receiver decoded from one OTLP request (gRPC, HTTP/protobuf, HTTP/JSON). */
+  async submitOtlp(decoded: DecodedExport, receiver: string, target?: IngestProject): Promise<IngestResult> {
     if (this.closed) throw unavailable('Lookspan is shutting down', this.opts.retryAfterSeconds);
     // A bound credential's spans go to its project whatever the resource says.
     const mapped = target?.bound ? undefined : this.opts.projectResourceAttribute || undefined;
     const ctx = target || mapped ? { ...this.inline, project: target?.project ?? this.inline.project, projectAttribute: mapped } : this.inline;
     // Measured with a worker thread for this step: no gain on 2 cores, where the
     // DuckDB loader already uses the second core, so it runs on the event loop.
-    const batch = normalizeOtlp(body, encoding, ctx, this.opts.spanLimits, this.counters.spanLimits);
+    const batch = normalizeDecoded(decoded, ctx, this.opts.spanLimits, this.counters.spanLimits);
     this.counters.received(receiver, batch.spans + batch.rejected);
     if (batch.rejected > 0) this.counters.rejected(receiver, 'invalid', batch.rejected);
     const message = batch.rejected > 0 ? `${batch.rejected} span(s) rejected: ${batch.rejectMessages.join('; ')}` : '';
@@ -142,7 +175,8 @@ export class Pipeline implements SpanSink {
     return { accepted: n, rejected: 0, duplicates, message: '' };
   }
 
-  private admit(receiver: string, n: number): void {
+  /** The exact bounds, once the request's span count is known: reserves its spans in the queue or refuses. */
+  private reserve(receiver: string, n: number): void {
     const failure = this.sink.failure();
     if (this.closed || failure) {
       this.counters.rejected(receiver, 'unavailable', n);
@@ -162,7 +196,7 @@ export class Pipeline implements SpanSink {
 
   private async commit(batch: NormalizedBatch, receiver: string): Promise<void> {
     const n = batch.spans;
-    this.admit(receiver, n);
+    this.reserve(receiver, n);
     const t0 = performance.now();
     try {
       await this.sink.append(batch.wal, n);

@@ -3,8 +3,7 @@ import { toSemanticSpan } from '../semconv/index.js';
 import type { CostModel } from '../enrich/cost.js';
 import type { SpanRecord } from '../model/span-record.js';
 import { applySpanLimits, DEFAULT_SPAN_LIMITS, type ResourceLimitCache, type SpanLimitCounters, type SpanLimits } from './span-limits.js';
-import { decodeJson, decodeProtobuf, type DecodeLimits } from '../receivers/otlp/decode.js';
-import type { OtlpEncoding } from '../receivers/sink.js';
+import type { DecodedExport } from '../receivers/otlp/decode.js';
 import { MAX_REJECT_MESSAGES } from '../receivers/otlp/span-problem.js';
 import { clampEnd, spanValueProblem } from './span-values.js';
 import { wellFormedJson } from './well-formed.js';
@@ -58,7 +57,6 @@ export interface NormalizedBatch {
 }
 
 export interface NormalizeContext {
-  limits: DecodeLimits;
   semconv: SemconvOptions;
   project: string;
   costs: CostModel;
@@ -145,11 +143,10 @@ export function encodeSpans(
   return { wal: encodeLines(lines), digests };
 }
 
-/** Decodes an OTLP body and turns its valid spans into WAL bytes (pure; runs inline or in a worker). */
-export function normalizeOtlp(
-  body: Buffer, encoding: OtlpEncoding, ctx: NormalizeContext, spanLimits?: SpanLimits, counters?: SpanLimitCounters,
+/** Turns the valid spans of a decoded OTLP request into WAL bytes (pure). */
+export function normalizeDecoded(
+  decoded: DecodedExport, ctx: NormalizeContext, spanLimits?: SpanLimits, counters?: SpanLimitCounters,
 ): NormalizedBatch {
-  const decoded = encoding === 'protobuf' ? decodeProtobuf(body, ctx.limits) : decodeJson(body, ctx.limits);
   const spans: SemanticSpan[] = [];
   let rejected = decoded.rejected;
   const rejectMessages = decoded.rejectMessages;

@@ -2,13 +2,17 @@ import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import type { IngestProject, SpanSink } from './sink.js';
-import { classify, publicMessage } from '../errors.js';
+import { classify, publicMessage, type LookspanError } from '../errors.js';
 import { encodeExportResponse, encodeStatus } from './otlp/proto-root.js';
+import { decodeProtobuf, type DecodeLimits } from './otlp/decode.js';
+import type { AdmissionTicket } from '../pipeline/admission.js';
 
 export interface OtlpGrpcOptions {
   host: string;
   port: number;
   maxReceiveBytes: number;
+  /** How deep an attribute value may nest (limits.maxAttributeDepth). */
+  decode: DecodeLimits;
   /** Hears every Export call answered by the handler: its status code name (`OK`, `RESOURCE_EXHAUSTED`, …) and duration in seconds. */
   onExport?: (code: string, seconds: number) => void;
   /**
@@ -20,6 +24,15 @@ export interface OtlpGrpcOptions {
 }
 
 const identity = (b: Buffer) => b;
+const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+
+/** The status a refused call ends with: its code, message and, when retryable, a RetryInfo. */
+function errorStatus(e: LookspanError): Partial<grpc.StatusObject> & { code: grpc.status } {
+  const metadata = new grpc.Metadata();
+  const retry = e.details.retryAfterSeconds;
+  if (retry) metadata.set('grpc-status-details-bin', encodeStatus(e.grpc, publicMessage(e), retry));
+  return { code: e.grpc, details: publicMessage(e), metadata };
+}
 
 /**
  * TraceService with identity (de)serializers: grpc-js hands over the raw
@@ -29,7 +42,7 @@ const identity = (b: Buffer) => b;
  */
 const TRACE_SERVICE: grpc.ServiceDefinition = {
   Export: {
-    path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+    path: TRACE_EXPORT_PATH,
     requestStream: false,
     responseStream: false,
     requestSerialize: identity,
@@ -60,7 +73,8 @@ export class OtlpGrpcReceiver {
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': opts.maxReceiveBytes,
       'grpc.max_send_message_length': 4 * 1024 * 1024,
-      interceptors: opts.access ? [opts.access.interceptor] : [],
+      // Access first (an unauthenticated call takes no slot), then admission.
+      interceptors: [...(opts.access ? [opts.access.interceptor] : []), this.admission],
     });
     this.server.addService(TRACE_SERVICE, { Export: this.exportTraces });
     this.health.addToServer({
@@ -76,19 +90,48 @@ export class OtlpGrpcReceiver {
     });
   }
 
+  /**
+   * Admission on the trace Export call's metadata, before grpc-js reads and
+   * gunzips its message: a refused call ends at once with
+   * RESOURCE_EXHAUSTED / UNAVAILABLE and a RetryInfo; an admitted one holds
+   * its slot until its status is sent (or it is cancelled).
+   */
+  private admission: grpc.ServerInterceptor = (method, call) => {
+    if (method.path !== TRACE_EXPORT_PATH) return new grpc.ServerInterceptingCall(call);
+    let ticket: AdmissionTicket | null = null;
+    return new grpc.ServerInterceptingCall(call, {
+      start: (next) => next({
+        onReceiveMetadata: (metadata, pass) => {
+          const t0 = performance.now();
+          try {
+            ticket = this.pipeline.admit('otlp_grpc', 'otlp_grpc');
+          } catch (err) {
+            const status = errorStatus(classify(err));
+            call.sendStatus(status as grpc.StatusObject);
+            this.opts.onExport?.(grpc.status[status.code], (performance.now() - t0) / 1000);
+            return;
+          }
+          pass(metadata);
+        },
+        onCancel: () => ticket?.release(),
+      }),
+      sendStatus: (status, next) => {
+        ticket?.release();
+        next(status);
+      },
+    });
+  };
+
   private exportTraces: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
     const t0 = performance.now();
     (async () => {
-      const result = await this.pipeline.submitOtlp(call.request, 'protobuf', 'otlp_grpc', this.opts.access?.scopeOf(call.metadata));
+      const result = await this.pipeline.submitOtlp(decodeProtobuf(call.request, this.opts.decode), 'otlp_grpc', this.opts.access?.scopeOf(call.metadata));
       callback(null, encodeExportResponse(result.rejected, result.message));
       return grpc.status.OK as number;
     })().catch((err) => {
       const e = classify(err);
       if (e.errorClass === 'internal') this.log.error({ err }, 'gRPC export failed');
-      const metadata = new grpc.Metadata();
-      const retry = e.details.retryAfterSeconds;
-      if (retry) metadata.set('grpc-status-details-bin', encodeStatus(e.grpc, publicMessage(e), retry));
-      callback({ code: e.grpc, details: publicMessage(e), metadata });
+      callback(errorStatus(e));
       return e.grpc;
     }).then((code) => this.opts.onExport?.(grpc.status[code] ?? String(code), (performance.now() - t0) / 1000));
   };

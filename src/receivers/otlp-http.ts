@@ -4,10 +4,12 @@ import type { IngestProject, SpanSink } from './sink.js';
 import { classify, errorBody, LookspanError, publicMessage } from '../errors.js';
 import { readBody, type BodyLimits } from './body.js';
 import { encodeExportResponse, encodeStatus } from './otlp/proto-root.js';
+import { decodeJson, decodeProtobuf, type DecodeLimits } from './otlp/decode.js';
+import type { AdmissionTicket } from '../pipeline/admission.js';
 
 export interface OtlpHttpDeps {
   pipeline: SpanSink;
-  limits: BodyLimits;
+  limits: BodyLimits & DecodeLimits;
 }
 
 /** OTLP/HTTP paths: the standard one and the langsight-compatible alias. */
@@ -41,6 +43,8 @@ export function respondError(ctx: Context, encoding: Encoding, err: LookspanErro
 
 /** What differs between the OTLP/HTTP signals: how a body is submitted and how its partial success is written. */
 export interface OtlpSignal {
+  /** Admits the request before its body is read (throws the refusal); absent: no admission of its own. */
+  admit?(receiver: 'otlp_http_protobuf' | 'otlp_http_json'): AdmissionTicket;
   submit(body: Buffer, encoding: Encoding, receiver: 'otlp_http_protobuf' | 'otlp_http_json', target: IngestProject | undefined): Promise<{ rejected: number; message: string }>;
   /** The Export*ServiceResponse in protobuf. */
   encodeResponse(rejected: number, message: string): Uint8Array;
@@ -63,10 +67,19 @@ export async function otlpHttpExport(ctx: Context, limits: BodyLimits, signal: O
     ));
     return;
   }
+  const receiver = encoding === 'protobuf' ? 'otlp_http_protobuf' : 'otlp_http_json';
+  let ticket: AdmissionTicket | undefined;
   try {
+    try {
+      ticket = signal.admit?.(receiver);
+    } catch (err) {
+      // Refused before reading: the body is discarded unread so the connection stays usable.
+      ctx.req.resume();
+      throw err;
+    }
     const body = await readBody(ctx.req, limits);
     const target = ctx.state.ingestProject as IngestProject | undefined;
-    const result = await signal.submit(body, encoding, encoding === 'protobuf' ? 'otlp_http_protobuf' : 'otlp_http_json', target);
+    const result = await signal.submit(body, encoding, receiver, target);
     ctx.status = 200;
     if (encoding === 'protobuf') {
       ctx.type = 'application/x-protobuf';
@@ -82,13 +95,18 @@ export async function otlpHttpExport(ctx: Context, limits: BodyLimits, signal: O
     const e = classify(err);
     if (e.errorClass === 'internal') ctx.app.emit('error', err, ctx);
     respondError(ctx, encoding, e);
+  } finally {
+    ticket?.release();
   }
 }
 
 /** Mounts the OTLP/HTTP trace receiver. */
 export function mountOtlpHttp(router: Router, deps: OtlpHttpDeps): void {
+  const decodeLimits: DecodeLimits = { maxAttributeDepth: deps.limits.maxAttributeDepth };
   const traces: OtlpSignal = {
-    submit: (body, encoding, receiver, target) => deps.pipeline.submitOtlp(body, encoding, receiver, target),
+    admit: (receiver) => deps.pipeline.admit(receiver, 'otlp_http'),
+    submit: (body, encoding, receiver, target) => deps.pipeline.submitOtlp(
+      encoding === 'protobuf' ? decodeProtobuf(body, decodeLimits) : decodeJson(body, decodeLimits), receiver, target),
     encodeResponse: encodeExportResponse,
     rejectedField: 'rejectedSpans',
   };

@@ -1,5 +1,7 @@
 import type { IngestPayload } from './native/ingest-payload.js';
 import type { ToolCallSpan } from './native/tool-call-spans.js';
+import type { DecodedExport } from './otlp/decode.js';
+import type { AdmissionTicket, ReceiverGroup } from '../pipeline/admission.js';
 
 /** What one request's ingest came to: spans accepted, and those refused individually. */
 export interface IngestResult {
@@ -26,11 +28,15 @@ export type OtlpEncoding = 'protobuf' | 'json';
 
 /**
  * What receivers hand requests to (the pipeline, wired in the composition
- * root). Each call resolves once the spans are durable, or rejects with a
- * classified error the receiver maps to its protocol.
+ * root), Collector-style: a receiver first asks `admit` (before it reads
+ * or decodes anything; a refusal throws a classified error), then decodes
+ * its own protocol and submits the spans, and releases its ticket once it
+ * has answered. Each submit resolves once the spans are durable, or rejects
+ * with a classified error the receiver maps to its protocol.
  */
 export interface SpanSink {
-  submitOtlp(body: Buffer, encoding: OtlpEncoding, receiver: string, target?: IngestProject): Promise<IngestResult>;
+  admit(receiver: string, group: ReceiverGroup): AdmissionTicket;
+  submitOtlp(decoded: DecodedExport, receiver: string, target?: IngestProject): Promise<IngestResult>;
   submitIngestPayload(payload: IngestPayload, receiver: string, target?: IngestProject): Promise<IngestResult>;
   submitToolCallSpans(spans: ToolCallSpan[], receiver: string, target?: IngestProject): Promise<IngestResult>;
 }

@@ -53,7 +53,7 @@ describe('Broadcaster', () => {
     const sink = new HeldSink();
     const pipeline = new Pipeline(sink, createCostModel(), {
       queueMaxSpans: 1000, walMaxUnloadedBytes: 1e9, retryAfterSeconds: 1, semconv: { payloadMaxBytes: 1024 },
-      limits: { maxAttributeDepth: 8 }, defaultProjectId: 'default',
+      defaultProjectId: 'default',
     });
     const b = new Broadcaster({ replayEvents: 100, maxPendingEvents: 1000 });
     pipeline.onAccepted(b.acceptSpans);

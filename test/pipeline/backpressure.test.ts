@@ -50,8 +50,12 @@ describe('backpressure', () => {
     expect(err?.metadata.get('grpc-status-details-bin')).toHaveLength(1);
 
     const metrics = await (await fetch(`${s.httpUrl}/metrics`)).text();
-    expect(metrics).toMatch(/lookspan_spans_rejected_total\{receiver="otlp_http_json",reason="wal_backlog"\} 2/);
-    expect(metrics).toMatch(/lookspan_spans_rejected_total\{receiver="otlp_grpc",reason="wal_backlog"\} 1/);
+    // Refused before decoding: counted as requests, never as received or rejected spans.
+    expect(metrics).toMatch(/lookspan_ingest_requests_refused_total\{receiver="otlp_http_json",reason="wal_backlog"\} 1/);
+    expect(metrics).toMatch(/lookspan_ingest_requests_refused_total\{receiver="otlp_http_protobuf",reason="wal_backlog"\} 1/);
+    expect(metrics).toMatch(/lookspan_ingest_requests_refused_total\{receiver="otlp_grpc",reason="wal_backlog"\} 1/);
+    expect(metrics).toMatch(/lookspan_spans_received_total\{receiver="otlp_grpc"\} 0/);
+    expect(metrics).toMatch(/lookspan_spans_rejected_total\{receiver="otlp_grpc",reason="wal_backlog"\} 0/);
   });
 
   it('answers 503 with Retry-After while shutting down, and the accepted span survives', async () => {

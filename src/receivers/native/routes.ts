@@ -36,19 +36,33 @@ const targetOf = (ctx: Context) => ctx.state.ingestProject as IngestProject | un
  * Errors propagate to the API's error middleware.
  */
 export function mountNativeIngest(router: Router, deps: NativeDeps): void {
-  router.post('/api/ingest', async (ctx) => {
+  /** Admission before the body is read (a refusal discards it unread); the slot is held until the answer. */
+  const admitted = (receiver: 'native_ingest' | 'native_tool_spans', handle: (ctx: Context) => Promise<void>) => async (ctx: Context) => {
     requireJson(ctx.get('content-type'));
+    let ticket;
+    try {
+      ticket = deps.pipeline.admit(receiver, 'native');
+    } catch (err) {
+      ctx.req.resume();
+      throw err;
+    }
+    try {
+      await handle(ctx);
+    } finally {
+      ticket.release();
+    }
+  };
+  router.post('/api/ingest', admitted('native_ingest', async (ctx) => {
     const payload = parseIngestPayload(parseJsonBody(await readBody(ctx.req, deps.limits), deps.limits.maxJsonDepth));
     checkProject(targetOf(ctx), [payload.projectId]);
     const result = await deps.pipeline.submitIngestPayload(payload, 'native_ingest', targetOf(ctx));
     ctx.body = { accepted: result.accepted, rejected: result.rejected, duplicates: result.duplicates ?? 0 };
-  });
-  router.post('/api/traces/spans', async (ctx) => {
-    requireJson(ctx.get('content-type'));
+  }));
+  router.post('/api/traces/spans', admitted('native_tool_spans', async (ctx) => {
     const spans = parseToolCallSpans(parseJsonBody(await readBody(ctx.req, deps.limits), deps.limits.maxJsonDepth));
     checkProject(targetOf(ctx), spans.map((s) => s.project_id));
     const result = await deps.pipeline.submitToolCallSpans(spans, 'native_tool_spans', targetOf(ctx));
     ctx.status = 202;
     ctx.body = { accepted: result.accepted, rejected: result.rejected, duplicates: result.duplicates ?? 0 };
-  });
+  }));
 }
