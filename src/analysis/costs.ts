@@ -91,7 +91,7 @@ export async function costReport(conn: DuckDBConnection, q: CostQuery): Promise<
         count(*) AS spans, count(*) FILTER (WHERE is_call AND NOT is_tool) AS llm_calls, count(*) FILTER (WHERE is_tool) AS tool_calls,
         count(*) FILTER (WHERE is_tool AND status = 'error') AS tool_errors, sum(duration_ms) FILTER (WHERE is_tool) AS tool_ms
       FROM r WHERE is_call OR is_tool GROUP BY ALL),` : `
-    r AS (${windowRollups(q, add)}),
+    r AS (${await windowRollups(conn, q, add)}),
     f AS (
       SELECT model, provider, agent_name AS agent, server_name, tool_name,
         coalesce(sum(spans) FILTER (WHERE is_call), 0)::BIGINT AS calls, sum(unpriced)::BIGINT AS unpriced,

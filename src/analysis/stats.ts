@@ -39,7 +39,7 @@ export interface Stats {
 export async function statsReport(conn: DuckDBConnection, q: TimeWindow & { projectId: string }): Promise<Stats> {
   // Span counts and sums from the hourly rollups (span-rollup.ts): the window's whole hours cost their groups, not their spans.
   const { params, add } = paramList([q.projectId]);
-  const rollups = windowRollups(q, add);
+  const rollups = await windowRollups(conn, q, add);
   const spanRows = await queryRows(conn, `
     WITH r AS (${rollups}), s AS (SELECT strftime(hour, '%Y-%m-%d') AS day, * FROM r)
     SELECT GROUPING_ID(day) AS gid, day, coalesce(sum(spans), 0)::BIGINT AS spans, coalesce(sum(errors), 0)::BIGINT AS errors,

@@ -86,7 +86,7 @@ async function windowBothWays(store: Store, projectId: string, fromUs: number, t
   const order = 'GROUP BY ALL ORDER BY ALL';
   return store.db.withSnapshot(async (c) => {
     const { params, add } = paramList([projectId]);
-    const viaRollups = await queryRows(c, `${sums} FROM (${windowRollups({ fromUs, toUs }, add)}) ${order}`, params);
+    const viaRollups = await queryRows(c, `${sums} FROM (${await windowRollups(c, { projectId, fromUs, toUs }, add)}) ${order}`, params);
     const direct = await queryRows(c, `${sums} FROM (${rollupSelect(
       'SELECT * FROM all_spans WHERE project_id = $1 AND started_at >= make_timestamp($2::BIGINT) AND started_at < make_timestamp($3::BIGINT)')}) ${order}`,
     [projectId, fromUs, toUs]);
