@@ -5,7 +5,7 @@ import { SPAN_PROBLEM_SQL, healthTagSql, type HealthTag } from './health-tags.js
 import { isoSql, queryRows } from './rows.js';
 import { SERVER_CALL_SQL } from './spans.js';
 import { idSource } from '../store/lake/id-lookup.js';
-import { paramList, sessionsStartedEarlier, spanSemiJoin, startedEarlier, windowParts, windowSearch } from './trace-window.js';
+import { paramList, spanSemiJoin, startedEarlier, windowParts, windowSearch } from './trace-window.js';
 
 /**
  * Sessions: the traces that name one `session_id` (a trace's session is
@@ -114,7 +114,7 @@ async function sessionSpans(conn: DuckDBConnection, projectId: string, rows: Ses
   const sids = rows.flatMap((r) => r.trace_ids.map(() => r.session_id));
   // A trace's spans start inside [trace start, trace end], and only the files whose trace-id filters may hold one are read.
   const spans = await idSource(conn, {
-    projectId, kind: 'spans', column: 'trace_id', ids: traces,
+    projectId, kind: 'spans', keys: [{ column: 'trace_id', ids: traces }],
     sinceUs: Math.min(...rows.map((r) => r.started_us)), beforeUs: Math.max(...rows.map((r) => r.ended_us)) + 1,
   }, add);
   return `SELECT p.sid, ${columns}, ${SPAN_PROBLEM_SQL} AS problem
@@ -221,9 +221,8 @@ export async function listSessions(conn: DuckDBConnection, f: SessionFilter): Pr
     // A session started before the bound when a part naming it, or a part of one of its traces, did:
     // two multi-id lookups of the page's sessions and traces in the files whose filters may hold them.
     startedBefore: async (bound, rows) => {
-      const bySession = await sessionsStartedEarlier(conn, f.projectId, bound, rows.map((r) => r.session_id));
-      const byTrace = await startedEarlier(conn, f.projectId, bound, rows.filter((r) => !bySession.has(r.session_id)).flatMap((r) => r.trace_ids));
-      return new Set(rows.filter((r) => bySession.has(r.session_id) || r.trace_ids.some((id) => byTrace.has(id))));
+      const early = await startedEarlier(conn, f.projectId, bound, rows.flatMap((r) => r.trace_ids), rows.map((r) => r.session_id));
+      return new Set(rows.filter((r) => early.sessions.has(r.session_id) || r.trace_ids.some((id) => early.traces.has(id))));
     },
     partsPerRow: SESSION_PARTS_HINT,
   });
@@ -237,7 +236,7 @@ export async function listSessions(conn: DuckDBConnection, f: SessionFilter): Pr
 async function sessionRows(conn: DuckDBConnection, projectId: string, page: WindowRow[]): Promise<SessionRow[]> {
   const { params, add } = paramList([projectId]);
   const parts = await idSource(conn, {
-    projectId, kind: 'traces', column: 'trace_id', ids: page.flatMap((r) => r.trace_ids), sinceUs: Math.min(...page.map((r) => r.start_us)),
+    projectId, kind: 'traces', keys: [{ column: 'trace_id', ids: page.flatMap((r) => r.trace_ids) }], sinceUs: Math.min(...page.map((r) => r.start_us)),
   }, add);
   const rows = await queryRows(conn, `
     WITH parts AS (SELECT * EXCLUDE (date) FROM (${parts})),
@@ -263,11 +262,11 @@ export interface SessionAgent {
 async function sessionRow(conn: DuckDBConnection, projectId: string, sessionId: string): Promise<SessionRow | null> {
   // Two multi-id lookups: the parts naming the session (files whose session-id filter may hold it), then every part of those traces.
   const named = paramList([projectId]);
-  const naming = await idSource(conn, { projectId, kind: 'traces', column: 'session_id', ids: [sessionId] }, named.add);
+  const naming = await idSource(conn, { projectId, kind: 'traces', keys: [{ column: 'session_id', ids: [sessionId] }] }, named.add);
   const ids = (await queryRows(conn, `SELECT DISTINCT trace_id FROM (${naming}) ORDER BY trace_id`, named.params)).map((r) => String(r.trace_id));
   if (ids.length === 0) return null;
   const { params, add } = paramList([projectId]);
-  const parts = await idSource(conn, { projectId, kind: 'traces', column: 'trace_id', ids }, add);
+  const parts = await idSource(conn, { projectId, kind: 'traces', keys: [{ column: 'trace_id', ids }] }, add);
   const rows = await queryRows(conn, `
     WITH parts AS (SELECT * EXCLUDE (date) FROM (${parts})),
     merged AS (${MERGED_TRACES}),

@@ -64,22 +64,26 @@ export async function partRange(conn: DuckDBConnection, projectId: string): Prom
 export const partsSince = (boundUs: number, add: (v: DuckDBValue) => string) =>
   `date >= ${add(isoDate(boundUs))} AND started_at >= make_timestamp(${add(boundUs)}::BIGINT)`;
 
-/** Trace ids among `ids` with a part starting before `boundUs` (one multi-id lookup: the files whose filters may hold them). */
-export async function startedEarlier(conn: DuckDBConnection, projectId: string, boundUs: number, ids: string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
+/**
+ * Which of `traceIds` and `sessionIds` have a trace part starting before
+ * `boundUs` (a part of that trace, or a part naming that session): one
+ * multi-id lookup in the files whose filters may hold them.
+ */
+export async function startedEarlier(
+  conn: DuckDBConnection, projectId: string, boundUs: number, traceIds: readonly string[], sessionIds: readonly string[] = [],
+): Promise<{ traces: Set<string>; sessions: Set<string> }> {
+  if (traceIds.length === 0 && sessionIds.length === 0) return { traces: new Set(), sessions: new Set() };
   const { params, add } = paramList([projectId]);
-  const parts = await idSource(conn, { projectId, kind: 'traces', column: 'trace_id', ids, beforeUs: boundUs }, add);
-  const rows = await queryRows(conn, `SELECT DISTINCT trace_id FROM (${parts})`, params);
-  return new Set(rows.map((r) => String(r.trace_id)));
-}
-
-/** Session ids among `ids` with a trace part that names them starting before `boundUs`. */
-export async function sessionsStartedEarlier(conn: DuckDBConnection, projectId: string, boundUs: number, ids: string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const { params, add } = paramList([projectId]);
-  const parts = await idSource(conn, { projectId, kind: 'traces', column: 'session_id', ids, beforeUs: boundUs }, add);
-  const rows = await queryRows(conn, `SELECT DISTINCT session_id FROM (${parts})`, params);
-  return new Set(rows.map((r) => String(r.session_id)));
+  const parts = await idSource(conn, {
+    projectId, kind: 'traces', beforeUs: boundUs, keys: [{ column: 'trace_id', ids: traceIds }, { column: 'session_id', ids: sessionIds }],
+  }, add);
+  const rows = await queryRows(conn, `SELECT DISTINCT trace_id, session_id FROM (${parts})`, params);
+  const traces = new Set(traceIds);
+  const sessions = new Set(sessionIds);
+  return {
+    traces: new Set(rows.map((r) => String(r.trace_id)).filter((id) => traces.has(id))),
+    sessions: new Set(rows.map((r) => r.session_id as string | null).filter((id): id is string => id !== null && sessions.has(id))),
+  };
 }
 
 /** What the driver needs from one kind of newest-first search. */
@@ -182,7 +186,7 @@ export async function newestTraces(conn: DuckDBConnection, q: WindowQuery): Prom
         params);
     },
     startedBefore: async (bound, rows) => {
-      const early = await startedEarlier(conn, q.projectId, bound, rows.map((r) => String(r.trace_id)));
+      const early = (await startedEarlier(conn, q.projectId, bound, rows.map((r) => String(r.trace_id)))).traces;
       return new Set(rows.filter((r) => early.has(String(r.trace_id))));
     },
   });
@@ -190,7 +194,7 @@ export async function newestTraces(conn: DuckDBConnection, q: WindowQuery): Prom
   // Every part of a page trace starts no earlier than the trace: older parts stay unread.
   const { params, add } = paramList([q.projectId]);
   const parts = await idSource(conn, {
-    projectId: q.projectId, kind: 'traces', column: 'trace_id', ids: page.rows.map((r) => String(r.trace_id)),
+    projectId: q.projectId, kind: 'traces', keys: [{ column: 'trace_id', ids: page.rows.map((r) => String(r.trace_id)) }],
     sinceUs: Math.min(...page.rows.map((r) => Number(r.start_us))),
   }, add);
   const rows = await queryRows(conn,

@@ -14,9 +14,8 @@ export interface IdLookup {
   projectId: string;
   /** Span rows or partial trace summaries. */
   kind: 'spans' | 'traces';
-  /** The id the rows are looked up by (session ids: trace summaries only). */
-  column: 'trace_id' | 'session_id';
-  ids: readonly string[];
+  /** Rows whose `column` is one of `ids`, for any of these (session ids: trace summaries only). */
+  keys: ReadonlyArray<{ column: 'trace_id' | 'session_id'; ids: readonly string[] }>;
   /** Only rows starting at or after this (µs). */
   sinceUs?: number;
   /** Only rows starting before this (µs). */
@@ -25,25 +24,27 @@ export interface IdLookup {
 
 const isoDate = (us: number) => new Date(Math.floor(us / 1000)).toISOString().slice(0, 10);
 
-/** The lake files of the lookup's kind whose filter may hold one of its ids, within its time bounds (files without a filter always). */
+/** The lake files of the lookup's kind whose filters may hold one of its ids, within its time bounds (files without a filter always). */
 export async function filesMayHold(conn: DuckDBConnection, q: IdLookup): Promise<string[]> {
-  if (q.ids.length === 0) return [];
-  const hashes = q.ids.map((id) => traceIdHashes(id));
-  const params: DuckDBValue[] = [q.projectId, q.kind, listValue([...q.ids]), listValue(hashes.map((h) => BigInt(h[0]))), listValue(hashes.map((h) => BigInt(h[1])))];
+  const keys = q.keys.filter((k) => k.ids.length > 0);
+  if (keys.length === 0) return [];
+  const params: DuckDBValue[] = [q.projectId, q.kind];
+  const add = (v: DuckDBValue) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
   const bounds: string[] = [];
-  if (q.sinceUs !== undefined) {
-    params.push(q.sinceUs);
-    bounds.push(`f.max_started_at >= make_timestamp($${params.length}::BIGINT)`);
-  }
-  if (q.beforeUs !== undefined) {
-    params.push(q.beforeUs);
-    bounds.push(`f.min_started_at < make_timestamp($${params.length}::BIGINT)`);
-  }
-  const lookup = q.column === 'session_id' ? 'lake_session_lookup' : 'lake_trace_lookup';
-  const rows = (await conn.runAndReadAll(`
-    WITH i AS (SELECT unnest($3::VARCHAR[]) AS id, unnest($4::BIGINT[]) AS h1, unnest($5::BIGINT[]) AS h2),
-    f AS (SELECT * FROM ${lookup} f WHERE f.project_id = $1 AND f.kind = $2${bounds.map((b) => ` AND ${b}`).join('')})
-    SELECT DISTINCT f.file FROM f, i WHERE ${mayHoldSql('i.h1', 'i.h2')} ORDER BY f.file`, params)).getRows();
+  if (q.sinceUs !== undefined) bounds.push(`f.max_started_at >= make_timestamp(${add(q.sinceUs)}::BIGINT)`);
+  if (q.beforeUs !== undefined) bounds.push(`f.min_started_at < make_timestamp(${add(q.beforeUs)}::BIGINT)`);
+  // One SELECT per key: a session id is tested against the session-id filters, a trace id against the trace-id ones.
+  const selects = keys.map((k) => {
+    const hashes = k.ids.map((id) => traceIdHashes(id));
+    const lookup = k.column === 'session_id' ? 'lake_session_lookup' : 'lake_trace_lookup';
+    return `SELECT f.file FROM ${lookup} f,
+        (SELECT unnest(${add(listValue(hashes.map((h) => BigInt(h[0]))))}::BIGINT[]) AS h1, unnest(${add(listValue(hashes.map((h) => BigInt(h[1]))))}::BIGINT[]) AS h2) i
+      WHERE f.project_id = $1 AND f.kind = $2${bounds.map((b) => ` AND ${b}`).join('')} AND ${mayHoldSql('i.h1', 'i.h2')}`;
+  });
+  const rows = (await conn.runAndReadAll(`SELECT DISTINCT file FROM (${selects.join(' UNION ALL ')}) ORDER BY file`, params)).getRows();
   return rows.map((r) => String(r[0]));
 }
 
@@ -54,18 +55,18 @@ export async function filesMayHold(conn: DuckDBConnection, q: IdLookup): Promise
  */
 export async function idSource(conn: DuckDBConnection, q: IdLookup, add: (v: DuckDBValue) => string): Promise<string> {
   const files = await filesMayHold(conn, q);
-  const ids = add(listValue([...q.ids]));
-  const conds = [`project_id = $1`, `${q.column} IN (SELECT unnest(${ids}::VARCHAR[]))`];
-  const since = q.sinceUs === undefined ? null : add(q.sinceUs);
-  const before = q.beforeUs === undefined ? null : add(q.beforeUs);
-  if (since !== null) conds.push(`started_at >= make_timestamp(${since}::BIGINT)`);
-  if (before !== null) conds.push(`started_at < make_timestamp(${before}::BIGINT)`);
+  const keys = q.keys.filter((k) => k.ids.length > 0);
+  const match = keys.length === 0 ? 'false'
+    : keys.map((k) => `${k.column} IN (SELECT unnest(${add(listValue([...k.ids]))}::VARCHAR[]))`).join(' OR ');
+  const conds = [`project_id = $1`, `(${match})`];
+  if (q.sinceUs !== undefined) conds.push(`started_at >= make_timestamp(${add(q.sinceUs)}::BIGINT)`);
+  if (q.beforeUs !== undefined) conds.push(`started_at < make_timestamp(${add(q.beforeUs)}::BIGINT)`);
   const cols = q.kind === 'spans' ? ['project_id', ...SPAN_COLUMNS].join(', ') : TRACE_COLUMNS.join(', ');
   const hot = q.kind === 'spans'
     ? `SELECT ${cols} FROM spans WHERE ${conds.join(' AND ')}`
     : `SELECT ${cols}, strftime(started_at, '%Y-%m-%d') AS date FROM traces WHERE ${conds.join(' AND ')}`;
   if (files.length === 0) return hot;
-  // The partition date first, so hive pruning skips the files of other days unopened.
+  // The partition date too, so hive pruning skips the chosen files of other days unopened.
   const lakeConds = [...conds];
   if (q.sinceUs !== undefined) lakeConds.push(`date >= ${add(isoDate(q.sinceUs))}`);
   if (q.beforeUs !== undefined) lakeConds.push(`date <= ${add(isoDate(q.beforeUs))}`);
