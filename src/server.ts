@@ -51,6 +51,12 @@ import { mountUsers } from './api/routes/users.js';
 import { mountSettings } from './api/routes/settings.js';
 import { mountAudit } from './api/routes/audit.js';
 import { mountOpenApi } from './api/routes/openapi.js';
+import { openEvals } from './evals/index.js';
+import { mountScores } from './api/routes/scores.js';
+import { mountReplay } from './api/routes/replay.js';
+import { mountJudge } from './api/routes/judge.js';
+import { mountDatasets } from './api/routes/datasets.js';
+import { mountRuns } from './api/routes/runs.js';
 
 export interface RunningLookspan {
   httpUrl: string;
@@ -165,6 +171,8 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   // Alert rules, deliveries and the prevention engine (also fed after the fsync, also only queueing there).
   const alerting = await openAlerting(store.db.instance, config.alerts, live.broadcaster, analysisSources(store.db.instance, config.analysis.anomalies), log);
   pipeline.onAccepted(alerting.engine.acceptSpans);
+  // Evaluations (src/evals): providers from `evals`, their tables, the run scheduler; their own calls are traced through the pipeline.
+  const evals = await openEvals({ instance: store.db.instance, db: store.db, config, costs, sink: pipeline, log });
   metrics.bind({
     queuedSpans: () => pipeline.queuedSpans,
     walLag: () => store.lag(),
@@ -232,6 +240,11 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   mountLive(router, live);
   mountAlerts(router, { ...alerting, policy: config.alerts.outbound });
   mountPrevention(router, alerting.prevention);
+  mountScores(router, evals);
+  mountReplay(router, evals);
+  mountJudge(router, evals);
+  mountDatasets(router, evals);
+  mountRuns(router, evals);
   mountAuth(router, access);
   mountKeys(router, access);
   mountProjects(router, access);
@@ -275,6 +288,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     server.close();
     modelPrices.close();
     catalog.close();
+    await evals.close();
     await alerting.close();
     await access.close();
     await store.close(Date.now());
@@ -344,6 +358,8 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
       store.db.reader.interrupt();
       modelPrices.close();
       catalog.close();
+      // Runs in progress are marked interrupted while DuckDB is still open.
+      await evals.close();
       await alerting.close();
       await access.close();
       await storedSpans.close();

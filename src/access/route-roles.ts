@@ -147,6 +147,18 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
   'PUT /api/projects/:project_id/prevention-config': audited(ADMIN, 'prevention.config_saved'),
   'DELETE /api/projects/:project_id/prevention-config': audited(ADMIN, 'prevention.config_deleted'),
   'GET /api/prevention/sessions': VIEWER,
+  // Evaluations (src/api/routes/{scores,replay,judge,datasets,runs}.ts): a replay, a judgement or a run calls a paid provider.
+  'POST /api/traces/:traceId/scores': audited(ADMIN, 'score.saved'),
+  'POST /api/traces/:traceId/replay': audited(ADMIN, 'trace.replayed'),
+  'GET /api/traces/:traceId/replays': VIEWER,
+  'POST /api/traces/:traceId/judge': audited(ADMIN, 'trace.judged'),
+  'GET /api/datasets': VIEWER,
+  'POST /api/datasets': audited(ADMIN, 'dataset.created'),
+  'GET /api/datasets/:id': VIEWER,
+  'POST /api/datasets/:id/items': audited(ADMIN, 'dataset.items_added'),
+  'POST /api/datasets/:id/items/from-trace': audited(ADMIN, 'dataset.items_added'),
+  'POST /api/datasets/:id/run': audited(ADMIN, 'dataset.run_started'),
+  'GET /api/runs/:id': VIEWER,
   // gRPC: the OTLP trace service and grpc.health.v1 (probes, open like /api/readiness).
   'grpc /opentelemetry.proto.collector.trace.v1.TraceService/Export': INGEST,
   'grpc /opentelemetry.proto.collector.logs.v1.LogsService/Export': INGEST,

@@ -234,10 +234,11 @@ export async function getTrace(conn: DuckDBConnection, projectId: string, traceI
        FROM (${src.spans}) s ORDER BY s.started_at, span_id`,
     [projectId, traceId],
   );
+  // Scores posted or judged (src/evals/scores.ts), in the same snapshot as the spans.
   const scores = await queryRows(
     conn,
-    `SELECT id, span_id, name, value, comment, source, ${isoSql('created_at')} AS created_at
-       FROM scores WHERE project_id = $1 AND trace_id = $2 ORDER BY created_at`,
+    `SELECT id, span_id, name, data_type, value, label, comment, source, ${isoSql('created_at')} AS created_at, ${isoSql('updated_at')} AS updated_at
+       FROM scores WHERE project_id = $1 AND trace_id = $2 ORDER BY scores.created_at, id`,
     [projectId, traceId],
   );
   const tree = spanTree(spans.map((r) => ({ id: String(r.span_id), parentId: (r.parent_span_id as string) ?? null })));
@@ -247,8 +248,8 @@ export async function getTrace(conn: DuckDBConnection, projectId: string, traceI
     rootSpanId: (head[0].root_span_id as string) ?? null,
     spans: spans.map((r, i) => toSpanView(r, tree.parentIndex[i], tree.depth[i])),
     scores: scores.map((s) => ({
-      id: s.id, spanId: s.span_id ?? null, name: s.name, value: s.value, comment: s.comment ?? null,
-      source: s.source, createdAt: s.created_at,
+      id: s.id, spanId: s.span_id ?? null, name: s.name, dataType: s.data_type, value: s.value ?? null, label: s.label ?? null,
+      comment: s.comment ?? null, source: s.source, createdAt: s.created_at, updatedAt: s.updated_at,
     })),
   });
 }

@@ -132,6 +132,26 @@ function fromEnv(env: Env): Record<string, unknown> {
   return out;
 }
 
+/**
+ * The provider SDKs' own variables, below everything else: `evals.providers.*` set in the
+ * file, LOOKSPAN_* or overrides wins over them (the issue's "config keys may override them").
+ */
+const SDK_ENV: ReadonlyArray<[string, 'openai' | 'anthropic', 'apiKey' | 'baseUrl']> = [
+  ['OPENAI_API_KEY', 'openai', 'apiKey'],
+  ['OPENAI_BASE_URL', 'openai', 'baseUrl'],
+  ['ANTHROPIC_API_KEY', 'anthropic', 'apiKey'],
+  ['ANTHROPIC_BASE_URL', 'anthropic', 'baseUrl'],
+];
+
+function sdkEnv(env: Env): Record<string, unknown> {
+  const providers: Record<string, Record<string, string>> = {};
+  for (const [name, provider, key] of SDK_ENV) {
+    const v = env[name];
+    if (v !== undefined && v !== '') (providers[provider] ??= {})[key] = v;
+  }
+  return Object.keys(providers).length === 0 ? {} : { evals: { providers } };
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -170,11 +190,11 @@ export interface LoadOptions {
   overrides?: LookspanConfigInput;
 }
 
-/** Loads defaults < YAML file < environment < explicit overrides. */
+/** Loads defaults < the provider SDKs' variables < YAML file < environment < explicit overrides. */
 export function loadConfig(opts: LoadOptions = {}): LookspanConfig {
   const env = opts.env ?? process.env;
   const file = opts.file ?? env.LOOKSPAN_CONFIG;
-  let merged: Record<string, unknown> = {};
+  let merged: Record<string, unknown> = sdkEnv(env);
   if (file) merged = deepMerge(merged, readYaml(file, env));
   merged = deepMerge(merged, fromEnv(env));
   if (opts.overrides) merged = deepMerge(merged, opts.overrides as Record<string, unknown>);

@@ -246,6 +246,40 @@ export const configSchema = z.object({
     /** Events accepted by the broadcaster and not yet fanned out; past it the oldest are dropped (counted). */
     maxPendingEvents: positiveInt.default(100_000),
   }).strict().prefault({}),
+  /**
+   * Evaluations (docs/evals.md): the model providers replay, the judge and dataset runs call.
+   * Keys and base URLs come from here only, never from a request; unset, the SDKs' own
+   * OPENAI_API_KEY / OPENAI_BASE_URL / ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL apply (set here, these win).
+   */
+  evals: z.object({
+    providers: z.object({
+      /** OpenAI or any OpenAI-compatible endpoint (through the `openai` package). */
+      openai: z.object({
+        apiKey: z.string().default(''),
+        /** '' is https://api.openai.com/v1. */
+        baseUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http(s) URL or empty' })]).default(''),
+      }).strict().prefault({}),
+      /** Anthropic (through `@anthropic-ai/sdk`). */
+      anthropic: z.object({
+        apiKey: z.string().default(''),
+        /** '' is https://api.anthropic.com. */
+        baseUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http(s) URL or empty' })]).default(''),
+      }).strict().prefault({}),
+    }).strict().prefault({}),
+    /** One provider request may take this long before it is abandoned (and retried), ms. */
+    timeoutMs: positiveInt.default(60_000),
+    /** Retries of a request answered 408/409/429/5xx or timed out (backoff, honouring retry-after). */
+    maxRetries: z.number().int().min(0).max(10).default(2),
+    /** First backoff delay; doubled per retry up to retryMaxDelayMs (a retry-after up to that bound wins). */
+    retryBaseDelayMs: positiveInt.default(500),
+    retryMaxDelayMs: positiveInt.default(30_000),
+    /** The judge's model when a request names none; '' takes gpt-4o-mini (OpenAI) or claude-haiku-4-5 (Anthropic). */
+    judgeModel: z.string().default(''),
+    /** Dataset items evaluated at once per run. */
+    runConcurrency: z.number().int().min(1).max(32).default(4),
+    /** Runs evaluating at once (more wait, queued). */
+    maxActiveRuns: z.number().int().min(1).max(16).default(2),
+  }).strict().prefault({}),
   /** Alerts and prevention (docs/alerts.md, docs/prevention.md). */
   alerts: z.object({
     /** How often the rules over stored data (error rate, latency, spend, anomaly) are evaluated. */

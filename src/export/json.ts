@@ -59,6 +59,25 @@ function spanObject(r: Row, raw: boolean): Record<string, unknown> {
   };
 }
 
+/**
+ * Every selected trace's scores (src/evals/scores.ts) by the trace's place in the file; the free-text
+ * comment only in a raw export (it may name people), like the payloads.
+ */
+async function scoresByTrace(conn: DuckDBConnection, projectId: string, raw: boolean): Promise<Map<number, Row[]>> {
+  const by = new Map<number, Row[]>();
+  for await (const r of streamRows(conn, `
+    SELECT x.ord, s.id, s.span_id, s.name, s.source, s.data_type, s.value, s.label, s.comment, ${isoSql('s.created_at')} AS created_iso, ${isoSql('s.updated_at')} AS updated_iso
+    FROM ${SELECTION} x JOIN scores s ON s.project_id = $1 AND s.trace_id = x.trace_id ORDER BY x.ord, s.created_at, s.id`, [projectId])) {
+    const list = by.get(Number(r.ord)) ?? [];
+    list.push({
+      id: r.id, spanId: r.span_id ?? null, name: r.name, source: r.source, dataType: r.data_type, value: r.value ?? null, label: r.label ?? null,
+      ...(raw ? { comment: r.comment ?? null } : {}), createdAt: r.created_iso, updatedAt: r.updated_iso,
+    });
+    by.set(Number(r.ord), list);
+  }
+  return by;
+}
+
 /** Spans fetched per query at most (whole traces; a bigger trace alone): DuckDB sorts one chunk at a time, whatever its payloads. */
 const SPANS_PER_CHUNK = 1000;
 
@@ -84,7 +103,7 @@ async function chunks(conn: DuckDBConnection): Promise<Array<{ first: number; la
 
 /**
  * The JSON export: the provenance block's fields, then `traces`, each the
- * summary with `totalUsage` and its spans (start order). Without raw the
+ * summary with `totalUsage`, its scores and its spans (start order). Without raw the
  * attributes, payloads, resource, user ids and event/link attributes are
  * left out (data minimisation). Written span by span from streamed joins
  * of the selection with its spans, a chunk of traces at a time: a span
@@ -98,6 +117,7 @@ export async function writeJson(conn: DuckDBConnection, sink: TextSink, prov: Ex
   const cols = [...COLUMNS, ...(prov.raw ? RAW_COLUMNS : [])].map((c) => `s.${c} AS s_${c}`).join(', ');
   let current = -1;
   let spans = 0;
+  const scores = await scoresByTrace(conn, prov.filters.projectId, prov.raw);
   for (const c of await chunks(conn)) {
     for await (const r of streamRows(conn, `
       SELECT ${selectionColumns('x.')}, ${cols}, ${isoSql('s.started_at')} AS s_started_iso, ${isoSql('s.ended_at')} AS s_ended_iso
@@ -107,7 +127,7 @@ export async function writeJson(conn: DuckDBConnection, sink: TextSink, prov: Ex
       ORDER BY x.ord, s.started_at, s.span_id`, [prov.filters.projectId, c.first, c.last, c.fromUs, c.toUs])) {
       const ord = Number(r.ord);
       if (ord !== current) {
-        const t = JSON.stringify(traceObject(toExportTrace(r), prov.raw));
+        const t = JSON.stringify({ ...traceObject(toExportTrace(r), prov.raw), scores: scores.get(ord) ?? [] });
         await sink.write(`${current === -1 ? '' : ']},'}${t.slice(0, -1)},"spans":[`);
         current = ord;
         spans = 0;

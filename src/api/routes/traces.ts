@@ -99,7 +99,12 @@ export const TraceSpanSchema = z.looseObject({
 export const TraceDetailResponse = TraceSummarySchema.extend({
   rootSpanId: z.string().nullable(),
   spans: z.array(TraceSpanSchema).describe('every span, ordered by start time; the tree is given by each span\'s parentIndex'),
-  scores: z.array(z.looseObject({ id: z.string(), spanId: z.string().nullable(), name: z.string(), value: z.number().nullable(), source: z.string(), createdAt: z.string() })),
+  scores: z.array(z.looseObject({
+    id: z.string(), spanId: z.string().nullable(), name: z.string(), value: z.number().nullable(),
+    label: z.string().nullable().optional().describe('the category (categorical), "true"/"false" (boolean)'),
+    dataType: z.enum(['numeric', 'boolean', 'categorical']).optional().describe('posted and judged scores; OTel evaluation events carry value and/or label'),
+    source: z.string().describe('api (or the poster\'s source), judge, or otel (gen_ai.evaluation.result log records)'), createdAt: z.string(),
+  })),
 });
 
 export const TraceDetailQuery = z.object({ projectId: textParam('project (default: default)'), project_id: textParam('alias of projectId') });

@@ -215,6 +215,84 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE TABLE lake_session_filters (path VARCHAR PRIMARY KEY, m BIGINT NOT NULL, k INTEGER NOT NULL, bits BIT NOT NULL);
     `,
   },
+  {
+    version: 12,
+    name: 'evaluations: scores (one per trace, span, name and source), replays, judgements, datasets and their items, runs and their items',
+    sql: `
+      -- Migration 1's scores table was never written (its routes answered 404): replaced by one that holds
+      -- categorical values and is keyed by what a score is about, so a score is updated in place.
+      DROP TABLE scores;
+      CREATE TABLE scores (
+        id VARCHAR PRIMARY KEY, project_id VARCHAR NOT NULL, trace_id VARCHAR NOT NULL, span_id VARCHAR,
+        name VARCHAR NOT NULL, source VARCHAR NOT NULL, data_type VARCHAR NOT NULL, value DOUBLE, label VARCHAR, comment VARCHAR,
+        trace_started_at TIMESTAMP NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
+      );
+      CREATE INDEX scores_by_trace ON scores (project_id, trace_id);
+      CREATE TABLE eval_replays (
+        id VARCHAR PRIMARY KEY, project_id VARCHAR NOT NULL, trace_id VARCHAR NOT NULL, span_id VARCHAR NOT NULL,
+        convention VARCHAR NOT NULL, status VARCHAR NOT NULL, provider VARCHAR NOT NULL, model VARCHAR NOT NULL,
+        original_model VARCHAR, request JSON NOT NULL, output VARCHAR, original_output VARCHAR, diff JSON, finish_reason VARCHAR,
+        input_tokens BIGINT, output_tokens BIGINT, cost_usd DOUBLE, latency_ms DOUBLE, original JSON NOT NULL, error JSON,
+        replay_trace_id VARCHAR, replay_span_id VARCHAR, trace_started_at TIMESTAMP NOT NULL, created_at TIMESTAMP NOT NULL
+      );
+      CREATE INDEX eval_replays_by_trace ON eval_replays (project_id, trace_id);
+      CREATE TABLE eval_judgements (
+        id VARCHAR PRIMARY KEY, project_id VARCHAR NOT NULL, trace_id VARCHAR NOT NULL, span_id VARCHAR,
+        metric VARCHAR NOT NULL, rubric VARCHAR, status VARCHAR NOT NULL, provider VARCHAR NOT NULL, model VARCHAR NOT NULL,
+        score DOUBLE, passed BOOLEAN, reasoning VARCHAR, answer VARCHAR, error JSON, score_id VARCHAR,
+        input_tokens BIGINT, output_tokens BIGINT, cost_usd DOUBLE, latency_ms DOUBLE,
+        trace_started_at TIMESTAMP NOT NULL, created_at TIMESTAMP NOT NULL
+      );
+      CREATE INDEX eval_judgements_by_trace ON eval_judgements (project_id, trace_id);
+      CREATE TABLE eval_datasets (
+        id VARCHAR PRIMARY KEY, project_id VARCHAR NOT NULL, name VARCHAR NOT NULL, description VARCHAR,
+        created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, UNIQUE (project_id, name)
+      );
+      CREATE TABLE eval_dataset_items (
+        id VARCHAR PRIMARY KEY, dataset_id VARCHAR NOT NULL, position BIGINT NOT NULL, input JSON NOT NULL, expected JSON,
+        metadata JSON, source_trace_id VARCHAR, source_span_id VARCHAR, created_at TIMESTAMP NOT NULL
+      );
+      CREATE INDEX eval_dataset_items_by_dataset ON eval_dataset_items (dataset_id);
+      CREATE TABLE eval_runs (
+        id VARCHAR PRIMARY KEY, project_id VARCHAR NOT NULL, dataset_id VARCHAR NOT NULL, status VARCHAR NOT NULL,
+        provider VARCHAR NOT NULL, model VARCHAR NOT NULL, metric VARCHAR NOT NULL, judge JSON, pass_threshold DOUBLE NOT NULL,
+        concurrency INTEGER NOT NULL, total BIGINT NOT NULL, error VARCHAR,
+        created_at TIMESTAMP NOT NULL, started_at TIMESTAMP, ended_at TIMESTAMP
+      );
+      CREATE INDEX eval_runs_by_dataset ON eval_runs (dataset_id);
+      CREATE TABLE eval_run_items (
+        run_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL, position BIGINT NOT NULL, status VARCHAR NOT NULL,
+        output VARCHAR, score DOUBLE, passed BOOLEAN, reasoning VARCHAR, error JSON,
+        input_tokens BIGINT, output_tokens BIGINT, cost_usd DOUBLE, latency_ms DOUBLE, started_at TIMESTAMP, ended_at TIMESTAMP,
+        PRIMARY KEY (run_id, item_id)
+      );
+    `,
+  },
+  {
+    version: 13,
+    name: 'MCP server health checks, tool snapshots, schema drift and security scans (src/mcp/store.ts; bounded per server)',
+    sql: `
+      CREATE TABLE mcp_health_checks (
+        id VARCHAR PRIMARY KEY, server_name VARCHAR NOT NULL, project_id VARCHAR NOT NULL, checked_at TIMESTAMP NOT NULL,
+        status VARCHAR NOT NULL, latency_ms DOUBLE, error VARCHAR, transport VARCHAR NOT NULL, trigger VARCHAR NOT NULL,
+        protocol_version VARCHAR, server_info JSON, steps JSON NOT NULL, tools_count INTEGER NOT NULL,
+        resources_count INTEGER, prompts_count INTEGER, schema_hash VARCHAR, consecutive_failures INTEGER NOT NULL
+      );
+      CREATE TABLE mcp_tool_snapshots (
+        server_name VARCHAR NOT NULL, schema_hash VARCHAR NOT NULL, tools JSON NOT NULL, first_seen_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (server_name, schema_hash)
+      );
+      CREATE TABLE mcp_schema_drift (
+        id VARCHAR PRIMARY KEY, server_name VARCHAR NOT NULL, project_id VARCHAR NOT NULL, detected_at TIMESTAMP NOT NULL,
+        previous_checked_at TIMESTAMP, previous_hash VARCHAR, current_hash VARCHAR NOT NULL, has_breaking BOOLEAN NOT NULL,
+        changes JSON NOT NULL, diff VARCHAR NOT NULL, sessions JSON NOT NULL
+      );
+      CREATE TABLE mcp_security_scans (
+        id VARCHAR PRIMARY KEY, server_name VARCHAR NOT NULL, project_id VARCHAR NOT NULL, scanned_at TIMESTAMP NOT NULL,
+        error VARCHAR, schema_hash VARCHAR, findings JSON NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Applies every migration newer than the stored version; returns the resulting version. */

@@ -1,0 +1,56 @@
+import type { LookspanConfigInput } from '../../src/config/index.js';
+import { hexId, postJson } from '../helpers/otlp-json.js';
+import { startTestServer, waitLoaded, type TestServer } from '../helpers/server.js';
+import { ANTHROPIC_KEY, OPENAI_KEY, type FakeLlm } from './fake-llm.js';
+
+/** A Lookspan whose providers are the fake (no retries unless asked: failures are the tests' subject). */
+export function startEvalServer(fake: FakeLlm | null, evals: Record<string, unknown> = {}, dataDir?: string, over: LookspanConfigInput = {}): Promise<TestServer> {
+  return startTestServer({
+    ...over,
+    evals: {
+      ...(fake ? { providers: { openai: { apiKey: OPENAI_KEY, baseUrl: `${fake.url}/v1` }, anthropic: { apiKey: ANTHROPIC_KEY, baseUrl: fake.url } } } : {}),
+      maxRetries: 0,
+      ...evals,
+    },
+  } as LookspanConfigInput, dataDir);
+}
+
+type Scalar = string | number | boolean | readonly string[];
+
+/** OTLP/JSON attributes from a plain map (integers as intValue, arrays of strings as arrayValue). */
+export function otlpAttributes(a: Record<string, Scalar>) {
+  return Object.entries(a).map(([key, v]) => ({
+    key,
+    value: Array.isArray(v) ? { arrayValue: { values: v.map((s) => ({ stringValue: s })) } }
+      : typeof v === 'boolean' ? { boolValue: v }
+        : typeof v === 'number' ? (Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v })
+          : { stringValue: v },
+  }));
+}
+
+/** Sends one span with these attributes (one trace of its own) over OTLP/HTTP JSON and waits until it is loaded; returns its ids. */
+export async function ingestSpan(s: TestServer, o: { name: string; scope: string; attributes: Record<string, Scalar> }): Promise<{ traceId: string; spanId: string }> {
+  const traceId = hexId(16);
+  const spanId = hexId(8);
+  const start = BigInt(Date.now() - 5000) * 1_000_000n;
+  const res = await postJson(`${s.httpUrl}/v1/traces`, {
+    resourceSpans: [{
+      resource: { attributes: otlpAttributes({ 'service.name': 'evals-test' }) },
+      scopeSpans: [{
+        scope: { name: o.scope },
+        spans: [{ traceId, spanId, name: o.name, kind: 3, startTimeUnixNano: String(start), endTimeUnixNano: String(start + 850_000_000n), attributes: otlpAttributes(o.attributes), status: { code: 1 } }],
+      }],
+    }],
+  });
+  if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+  await waitLoaded(s);
+  return { traceId, spanId };
+}
+
+export async function call(s: TestServer, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${s.httpUrl}${path}`, {
+    method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? null : JSON.parse(text) };
+}
