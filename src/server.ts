@@ -51,6 +51,7 @@ import { mountUsers } from './api/routes/users.js';
 import { mountSettings } from './api/routes/settings.js';
 import { mountAudit } from './api/routes/audit.js';
 import { mountOpenApi } from './api/routes/openapi.js';
+import { mountUi } from './api/routes/ui.js';
 import { openEvals } from './evals/index.js';
 import { mountScores } from './api/routes/scores.js';
 import { mountReplay } from './api/routes/replay.js';
@@ -252,6 +253,8 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   mountSettings(router, access);
   mountAudit(router, access);
   mountOpenApi(router);
+  // The dashboard last: its pages are listed one by one and never answer an API path.
+  mountUi(router);
   // Ahead of the router: every route needs the role src/access/route-roles.ts gives it.
   app.use(accessMiddleware(access, router));
   app.use(router.routes()).use(router.allowedMethods());

@@ -50,6 +50,18 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
   'GET /openapi.json': OPEN,
   'GET /docs': OPEN,
   'GET /docs/:asset': OPEN,
+  // The dashboard (src/api/routes/ui.ts): its pages and files hold no data; the key is entered in the page and sent to the API.
+  'GET /': OPEN,
+  'GET /live': OPEN,
+  'GET /traces': OPEN,
+  'GET /traces/:traceId': OPEN,
+  'GET /sessions': OPEN,
+  'GET /sessions/:sessionId': OPEN,
+  'GET /costs': OPEN,
+  'GET /servers': OPEN,
+  'GET /alerts': OPEN,
+  'GET /settings': OPEN,
+  'GET /assets/:file': OPEN,
 
   // Ingest: OTLP/HTTP, native JSON.
   'POST /v1/traces': INGEST,

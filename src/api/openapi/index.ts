@@ -4,6 +4,7 @@ import type { Operation } from './operation.js';
 import { ADMIN_OPERATIONS } from './operations/admin.js';
 import { INGEST_OPERATIONS } from './operations/ingest.js';
 import { READ_OPERATIONS } from './operations/read.js';
+import { UI_OPERATIONS } from './operations/ui.js';
 import { EVAL_OPERATIONS } from './operations/evals.js';
 
 export type { Operation } from './operation.js';
@@ -15,7 +16,7 @@ export { buildOpenApiDocument, openApiPath } from './document.js';
  * missing here or an entry names no route. How to add a route: add its
  * entry to the table of its area, with the zod schemas its handler uses.
  */
-export const OPERATIONS: readonly Operation[] = [...INGEST_OPERATIONS, ...READ_OPERATIONS, ...ADMIN_OPERATIONS, ...EVAL_OPERATIONS];
+export const OPERATIONS: readonly Operation[] = [...INGEST_OPERATIONS, ...READ_OPERATIONS, ...ADMIN_OPERATIONS, ...EVAL_OPERATIONS, ...UI_OPERATIONS];
 
 let cached: string | null = null;
 
