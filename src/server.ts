@@ -39,6 +39,9 @@ import { openAlerting } from './alerts/index.js';
 import { analysisSources } from './alerts/sources.js';
 import { mountAlerts } from './api/routes/alerts.js';
 import { mountPrevention } from './api/routes/prevention.js';
+import { openMcpHealth, sessionsUsingTools, type McpHealth } from './mcp/index.js';
+import { mountMcpHealth } from './api/routes/mcp-health.js';
+import { mountSecurity } from './api/routes/security.js';
 import type Router from '@koa/router';
 import { AccessControl } from './access/index.js';
 import { accessMiddleware } from './access/middleware.js';
@@ -68,6 +71,8 @@ export interface RunningLookspan {
   pipeline: Pipeline;
   /** Access control (keys, projects, users, settings, audit). */
   access: AccessControl;
+  /** MCP server health checks, drift and the security scan (src/mcp). */
+  mcp: McpHealth;
   /** The HTTP router (the route-role table's test enumerates it). */
   router: Router;
   /** Every gRPC method path served (`/package.Service/Method`). */
@@ -172,6 +177,16 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   // Alert rules, deliveries and the prevention engine (also fed after the fsync, also only queueing there).
   const alerting = await openAlerting(store.db.instance, config.alerts, live.broadcaster, analysisSources(store.db.instance, config.analysis.anomalies), log);
   pipeline.onAccepted(alerting.engine.acceptSpans);
+  // Active MCP server checks (src/mcp): their results feed the same alerts, live events and session tags as the passive health.
+  const mcp = await openMcpHealth(store.db.instance, store.db, config.mcp, {
+    alerts: alerting.alerter,
+    broadcaster: live.broadcaster,
+    metrics: { checks: metrics.healthChecks, duration: metrics.healthCheckDuration },
+    sessionsUsing: (server, tools, fromUs, toUs) => sessionsUsingTools(store.db, server, tools, fromUs, toUs),
+    tagSession: (s, detail) => alerting.prevention.tagSessionIfUntagged({
+      project_id: s.project_id, session_id: s.session_id, health_tag: 'schema_drift', rule: 'schema_drift', agent_name: s.agent_name, detail,
+    }),
+  }, log);
   // Evaluations (src/evals): providers from `evals`, their tables, the run scheduler; their own calls are traced through the pipeline.
   const evals = await openEvals({ instance: store.db.instance, db: store.db, config, costs, sink: pipeline, log });
   metrics.bind({
@@ -241,6 +256,8 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   mountLive(router, live);
   mountAlerts(router, { ...alerting, policy: config.alerts.outbound });
   mountPrevention(router, alerting.prevention);
+  mountMcpHealth(router, mcp);
+  mountSecurity(router, mcp);
   mountScores(router, evals);
   mountReplay(router, evals);
   mountJudge(router, evals);
@@ -291,6 +308,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     server.close();
     modelPrices.close();
     catalog.close();
+    await mcp.close();
     await evals.close();
     await alerting.close();
     await access.close();
@@ -298,6 +316,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     throw err;
   }
   store.waitReplayed().then(() => grpcReceiver.setServing(ready()), () => {});
+  mcp.start();
 
   const httpPort = (server.address() as AddressInfo).port;
   const grpcPort = grpcReceiver.boundPort;
@@ -361,6 +380,8 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
       store.db.reader.interrupt();
       modelPrices.close();
       catalog.close();
+      // Before alerting: running checks are ended (their stdio processes killed) and their alerts recorded.
+      await mcp.close();
       // Runs in progress are marked interrupted while DuckDB is still open.
       await evals.close();
       await alerting.close();
@@ -374,6 +395,6 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   };
 
   return {
-    httpUrl, grpcAddress, httpPort, grpcPort, store, pipeline, access, router, grpcMethodPaths: () => grpcReceiver.methodPaths(), stop, pending, abort,
+    httpUrl, grpcAddress, httpPort, grpcPort, store, pipeline, access, mcp, router, grpcMethodPaths: () => grpcReceiver.methodPaths(), stop, pending, abort,
   };
 }

@@ -159,6 +159,16 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
   'PUT /api/projects/:project_id/prevention-config': audited(ADMIN, 'prevention.config_saved'),
   'DELETE /api/projects/:project_id/prevention-config': audited(ADMIN, 'prevention.config_deleted'),
   'GET /api/prevention/sessions': VIEWER,
+  // MCP server health and the security scan (src/api/routes/{mcp-health,security}.ts): a check or scan starts the
+  // configured servers' processes or connects to them, so it is a change; reading results is a project read.
+  'GET /api/health/servers': VIEWER,
+  'GET /api/health/servers/:name': VIEWER,
+  'GET /api/health/servers/:name/history': VIEWER,
+  'GET /api/health/servers/:name/drift': VIEWER,
+  'POST /api/health/check': audited(ADMIN, 'mcp.health_checked'),
+  'POST /api/security/scan': audited(ADMIN, 'mcp.security_scanned'),
+  'GET /api/security/scans': VIEWER,
+  'GET /api/security/rules': VIEWER,
   // Evaluations (src/api/routes/{scores,replay,judge,datasets,runs}.ts): a replay, a judgement or a run calls a paid provider.
   'POST /api/traces/:traceId/scores': audited(ADMIN, 'score.saved'),
   'POST /api/traces/:traceId/replay': audited(ADMIN, 'trace.replayed'),

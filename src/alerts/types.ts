@@ -4,8 +4,11 @@ export const REFERENCE_ALERT_TYPES = [
   'loop_detected', 'budget_exceeded', 'circuit_breaker_open',
 ] as const;
 
-/** Lookspan's rules over stored data that the reference has no type for. */
-export const RULE_ALERT_TYPES = ['error_rate', 'latency_p99', 'spend'] as const;
+/**
+ * Lookspan's alerts the reference has no type for: the rules over stored
+ * data, and a changed MCP tool schema found by the health checks (src/mcp).
+ */
+export const RULE_ALERT_TYPES = ['error_rate', 'latency_p99', 'spend', 'schema_drift'] as const;
 
 export const ALERT_TYPES = [...REFERENCE_ALERT_TYPES, ...RULE_ALERT_TYPES] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
@@ -14,6 +17,13 @@ export type AlertType = (typeof ALERT_TYPES)[number];
 export type AlertTypePrefs = Record<AlertType, boolean>;
 
 export const DEFAULT_ALERT_TYPES: AlertTypePrefs = Object.fromEntries(ALERT_TYPES.map((t) => [t, true])) as AlertTypePrefs;
+
+/**
+ * The key of an MCP server's mcp_down breach: one for the passive health of
+ * tool-call spans (prevention/engine.ts) and the active checks (src/mcp), so
+ * either raises it once and a server is never down twice at a time.
+ */
+export const mcpDownKey = (projectId: string, server: string) => `mcp:${projectId}:${server}`;
 
 /** A recovery is recorded under its own type where the reference has one. */
 export const RECOVERY_TYPE: Partial<Record<AlertType, AlertType>> = { mcp_down: 'mcp_recovered' };

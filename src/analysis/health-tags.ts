@@ -35,7 +35,8 @@ export const SPAN_PROBLEM_SQL = `CASE
 /**
  * The prevention engine's verdicts of the project at `$1` as (sid, verdict):
  * `loop_detected`, `budget_exceeded`, `timeout` (its wall-time budget) or
- * `circuit_breaker_open`.
+ * `circuit_breaker_open`; and `schema_drift`, set by the MCP health checks
+ * on sessions that called a tool whose schema changed (src/mcp/monitor.ts).
  */
 export const VERDICTS_SQL = `SELECT session_id AS sid, health_tag AS verdict FROM session_prevention WHERE project_id = $1`;
 
@@ -53,7 +54,7 @@ export function healthTagSql(spans: string): string {
       WHEN bool_or(problem = 'budget_exceeded' OR verdict = 'budget_exceeded') THEN 'budget_exceeded'
       WHEN bool_or(problem = 'wall_time' OR problem = 'timeout' AND NOT recovered OR verdict = 'timeout') THEN 'timeout'
       WHEN bool_or(problem = 'circuit_breaker_open' AND NOT recovered OR verdict = 'circuit_breaker_open') THEN 'circuit_breaker_open'
-      WHEN bool_or(problem = 'schema_drift') THEN 'schema_drift'
+      WHEN bool_or(problem = 'schema_drift' OR verdict = 'schema_drift') THEN 'schema_drift'
       WHEN bool_or(problem = 'error' AND NOT recovered) THEN 'tool_failure'
       WHEN bool_or(recovered) THEN 'success_with_fallback'
       ELSE 'success' END AS health_tag

@@ -28,6 +28,35 @@ function isCidr(v: string): boolean {
   return family !== 0 && Number(m[2]) <= (family === 4 ? 32 : 128);
 }
 
+/** Header name → the environment variable holding its value (read at check time, never stored or shown). */
+const headerEnvMap = z.record(z.string().regex(/^[A-Za-z0-9-]{1,128}$/, 'must be an HTTP header name'), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'));
+
+/** One MCP server to check (docs/mcp.md "Configuration"). */
+const mcpServerSchema = z.object({
+  name: z.string().min(1).max(256),
+  transport: z.enum(['stdio', 'streamable_http', 'sse']),
+  /** stdio: the program and its arguments (run without a shell). */
+  command: z.string().min(1).optional(),
+  args: z.array(z.string()).default([]),
+  /** stdio: variables added to the small default environment the SDK passes (HOME, PATH, …). */
+  env: z.record(z.string(), z.string()).default({}),
+  cwd: z.string().optional(),
+  /** streamable_http and sse: the endpoint. */
+  url: z.url({ protocol: /^https?$/ }).optional(),
+  headersFromEnv: headerEnvMap.default({}),
+  /** The project its alerts, live events and listing belong to. */
+  project: z.string().min(1).max(128).default('default'),
+  intervalSeconds: positiveInt.optional(),
+  timeoutSeconds: z.number().positive().max(600).optional(),
+  degradedLatencyMs: positiveInt.optional(),
+  /** Send `ping` after the lists (a server that does not implement it is degraded). */
+  ping: z.boolean().default(true),
+}).strict().superRefine((s, ctx) => {
+  if (s.transport === 'stdio' && s.command === undefined) ctx.addIssue({ code: 'custom', path: ['command'], message: 'a stdio server needs a command' });
+  if (s.transport !== 'stdio' && s.url === undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: `a ${s.transport} server needs a url` });
+});
+export type McpServerConfig = z.infer<typeof mcpServerSchema>;
+
 /**
  * The whole configuration as one validated schema. Every key is documented
  * in config/lookspan.example.yaml; defaults make `npm start` work alone.
@@ -307,6 +336,35 @@ export const configSchema = z.object({
       /** Hosts or IP addresses allowed whatever their address (e.g. an internal relay, 127.0.0.1 in tests). */
       allowHosts: z.array(z.string().min(1)).default([]),
     }).strict().prefault({}),
+  }).strict().prefault({}),
+  /** Active MCP server health checks, schema drift and the security scan (docs/mcp.md). */
+  mcp: z.object({
+    /** The servers checked; each name once. Servers only seen in spans are listed too, unchecked (no transport known). */
+    servers: z.array(mcpServerSchema).default([]).superRefine((servers, ctx) => {
+      const seen = new Set<string>();
+      servers.forEach((s, i) => {
+        if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `server name "${s.name}" is configured twice` });
+        seen.add(s.name);
+      });
+    }),
+    /** Run the checks on their schedule (off: only POST /api/health/check and POST /api/security/scan run them). */
+    schedule: z.boolean().default(true),
+    /** Seconds between two checks of one server (a server may set its own). */
+    intervalSeconds: positiveInt.default(60),
+    /** Each wait is the interval times a random factor in [1 - jitter, 1 + jitter], so servers do not line up. */
+    jitter: z.number().min(0).max(0.9).default(0.2),
+    /** A whole check (start, initialize, lists, ping) past this is down and its stdio process killed. */
+    timeoutSeconds: z.number().positive().max(600).default(10),
+    /** Checks running at once, scheduled and requested together. */
+    concurrency: positiveInt.max(64).default(4),
+    /** A check that succeeded but took longer than this is degraded. */
+    degradedLatencyMs: positiveInt.default(2000),
+    /** Consecutive failed checks that raise mcp_down (the next good check raises mcp_recovered). */
+    downAfterFailures: positiveInt.default(2),
+    /** Latest results older than this many intervals are reported as stale. */
+    staleAfterIntervals: positiveInt.default(3),
+    /** Check results kept per server (the oldest deleted first); drift records and scans keep a tenth of it each. */
+    historyPerServer: positiveInt.min(10).max(100_000).default(1000),
   }).strict().prefault({}),
 });
 

@@ -29,6 +29,7 @@ const FSYNC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2
 const LOAD_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const LLM_CALL_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
 const TOOL_CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const HEALTH_CHECK_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /**
  * prom-client's default metrics that are gauges named like counters
@@ -159,8 +160,10 @@ export class LookspanMetrics {
   readonly walFsyncs: Counter;
   readonly walFsyncDuration: Histogram;
   readonly storeLoadDuration: Histogram;
-  /** Reserved by the reference API for MCP server health checks, which Lookspan does not run yet: no series. */
+  /** Active MCP server health checks (src/mcp), by configured server and result (up, degraded, down). */
   readonly healthChecks: Counter<'server' | 'status'>;
+  /** Duration of one MCP health check (start to its last protocol step), by server. */
+  readonly healthCheckDuration: Histogram<'server'>;
   private sources: RuntimeSources | null = null;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -295,8 +298,9 @@ export class LookspanMetrics {
     new Counter({ name: 'lookspan_prevention_skipped_spans_total', help: 'Spans the prevention engine skipped because more than its bound waited for evaluation.', registers,
       collect() { this.reset(); mirror(this, null, al()?.skippedSpans ?? 0); } });
 
-    // Reference (LangSight) metrics without a Lookspan feature behind them yet
-    this.healthChecks = new Counter({ name: 'lookspan_health_checks_total', help: 'Reserved for MCP server health checks, which Lookspan does not run yet (no series).', labelNames: ['server', 'status'], registers });
+    // Active MCP server health checks (src/mcp): the server label takes configured names only, so it is bounded by the config.
+    this.healthChecks = new Counter({ name: 'lookspan_health_checks_total', help: 'MCP server health checks run, by configured server and status (up, degraded, down).', labelNames: ['server', 'status'], registers });
+    this.healthCheckDuration = new Histogram({ name: 'lookspan_health_check_duration_seconds', help: 'Duration of one MCP server health check (initialize through its last protocol step), by server.', labelNames: ['server'], buckets: HEALTH_CHECK_BUCKETS, registers });
 
     // GenAI and MCP, from accepted spans
     this.genai = {

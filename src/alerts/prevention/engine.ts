@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { SpanDigest } from '../../pipeline/normalize.js';
 import type { Broadcaster } from '../../live/broadcaster.js';
 import type { Alerter } from '../alerter.js';
-import type { AlertInput } from '../types.js';
+import { mcpDownKey, type AlertInput } from '../types.js';
 import { PROJECT_DEFAULT_AGENT, type PreventionStore } from './store.js';
 import { CircuitBreaker, McpHealth } from './breakers.js';
 
@@ -199,7 +199,7 @@ export class PreventionEngine {
   }
 
   private mcpHealth(s: SpanDigest, alerts: Array<() => Promise<unknown>>): void {
-    const key = `mcp:${s.project_id}:${s.server_name}`;
+    const key = mcpDownKey(s.project_id, s.server_name!);
     let h = this.health.get(key);
     if (!h) this.health.set(key, (h = new McpHealth(this.opts.mcpDownAfterFailures)));
     const change = h.observe(s.status === 'error');

@@ -133,6 +133,20 @@ export class PreventionStore {
     [v.project_id, v.session_id, v.health_tag, v.rule, v.agent_name, JSON.stringify(v.detail), Date.now() * 1000]));
   }
 
+  /**
+   * Tags a session unless it already has a verdict (the MCP schema_drift tag
+   * is the weakest: a loop or budget verdict set before or after wins).
+   * True when the tag was set.
+   */
+  tagSessionIfUntagged(v: Omit<SessionViolation, 'set_at'>): Promise<boolean> {
+    return this.db.serial(async () => {
+      const rows = await this.db.rows(`INSERT INTO session_prevention VALUES ($1, $2, $3, $4, $5, $6, make_timestamp($7::BIGINT))
+        ON CONFLICT (project_id, session_id) DO NOTHING RETURNING session_id`,
+      [v.project_id, v.session_id, v.health_tag, v.rule, v.agent_name, JSON.stringify(v.detail), Date.now() * 1000]);
+      return rows.length > 0;
+    });
+  }
+
   /** Tagged sessions of a project, newest first (or the one named). */
   async violations(project: string, q: { sessionId?: string; limit: number; offset: number }): Promise<SessionViolation[]> {
     const params = q.sessionId === undefined ? [project, q.limit, q.offset] : [project, q.sessionId, q.limit, q.offset];

@@ -6,6 +6,7 @@ import { INGEST_OPERATIONS } from './operations/ingest.js';
 import { READ_OPERATIONS } from './operations/read.js';
 import { UI_OPERATIONS } from './operations/ui.js';
 import { EVAL_OPERATIONS } from './operations/evals.js';
+import { MCP_OPERATIONS } from './operations/mcp.js';
 
 export type { Operation } from './operation.js';
 export { buildOpenApiDocument, openApiPath } from './document.js';
@@ -16,7 +17,7 @@ export { buildOpenApiDocument, openApiPath } from './document.js';
  * missing here or an entry names no route. How to add a route: add its
  * entry to the table of its area, with the zod schemas its handler uses.
  */
-export const OPERATIONS: readonly Operation[] = [...INGEST_OPERATIONS, ...READ_OPERATIONS, ...ADMIN_OPERATIONS, ...EVAL_OPERATIONS, ...UI_OPERATIONS];
+export const OPERATIONS: readonly Operation[] = [...INGEST_OPERATIONS, ...READ_OPERATIONS, ...ADMIN_OPERATIONS, ...EVAL_OPERATIONS, ...UI_OPERATIONS, ...MCP_OPERATIONS];
 
 let cached: string | null = null;
 

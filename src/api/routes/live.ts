@@ -37,10 +37,17 @@ export const SpanNewData = z.object({
   error: ns, model_id: ns, input_tokens: z.number().nullable(), output_tokens: z.number().nullable(), cost_usd: z.number().nullable(),
 });
 
-/** `health:check` data (/api/live/events): an MCP server's observed health changed. */
+/**
+ * `health:check` data (/api/live/events): `passive` when an MCP server's
+ * health seen in tool-call spans changed (up or down), `active` when a
+ * health check of a configured server completed (src/mcp; with its latency
+ * and error).
+ */
 export const HealthCheckData = z.object({
-  project_id: s, server_name: s, status: z.enum(['up', 'down']), checked_at: s,
-  consecutive_failures: z.number(), source: z.literal('passive'),
+  project_id: s, server_name: s, status: z.enum(['up', 'degraded', 'down']), checked_at: s,
+  consecutive_failures: z.number(), source: z.enum(['passive', 'active']),
+  latency_ms: z.number().nullable().optional().describe('active checks only'),
+  error: ns.optional().describe('active checks only'),
 });
 
 /**
