@@ -22,7 +22,7 @@ export interface SchemaChange {
 /** Values shown in a change are cut here (a description can be long; the hash covers all of it). */
 const VALUE_MAX = 500;
 const cut = (s: string | null) => (s === null ? null : s.length > VALUE_MAX ? `${s.slice(0, VALUE_MAX)}…` : s);
-const show = (v: unknown) => (v === undefined ? null : cut(typeof v === 'string' ? v : canonicalJson(v)));
+const show = (v: unknown) => (v === undefined || v === null ? null : cut(typeof v === 'string' ? v : canonicalJson(v)));
 
 const props = (t: ToolInfo): Record<string, Record<string, unknown>> => {
   const p = t.input_schema.properties;
