@@ -59,10 +59,11 @@ export function diffAnswers(original: { text: string | null; toolCalls: ToolCall
       push('=', a[i]);
       i++;
       j++;
-    } else if (j < m && (i === n || table[i * w + j + 1] >= table[(i + 1) * w + j])) {
-      push('+', b[j++]);
-    } else {
+    } else if (i < n && (j === m || table[(i + 1) * w + j] >= table[i * w + j + 1])) {
+      // Removals before additions at a tie, as unified diffs show them.
       push('-', a[i++]);
+    } else {
+      push('+', b[j++]);
     }
   }
   const common = table[0];

@@ -29,10 +29,10 @@ export function otlpAttributes(a: Record<string, Scalar>) {
 }
 
 /** Sends one span with these attributes (one trace of its own) over OTLP/HTTP JSON and waits until it is loaded; returns its ids. */
-export async function ingestSpan(s: TestServer, o: { name: string; scope: string; attributes: Record<string, Scalar> }): Promise<{ traceId: string; spanId: string }> {
+export async function ingestSpan(s: TestServer, o: { name: string; scope: string; attributes: Record<string, Scalar>; startMs?: number }): Promise<{ traceId: string; spanId: string }> {
   const traceId = hexId(16);
   const spanId = hexId(8);
-  const start = BigInt(Date.now() - 5000) * 1_000_000n;
+  const start = BigInt(o.startMs ?? Date.now() - 5000) * 1_000_000n;
   const res = await postJson(`${s.httpUrl}/v1/traces`, {
     resourceSpans: [{
       resource: { attributes: otlpAttributes({ 'service.name': 'evals-test' }) },

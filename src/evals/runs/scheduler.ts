@@ -1,8 +1,8 @@
 import type { CostModel } from '../../enrich/cost.js';
-import type { DatasetTable } from '../datasets.js';
+import type { DatasetItem, DatasetTable } from '../datasets.js';
 import type { Providers } from '../providers/index.js';
 import { evaluateItem, type RunCheck } from './evaluate-item.js';
-import type { RunTable } from './store.js';
+import type { ItemOutcome, RunRecord, RunTable } from './store.js';
 
 export interface SchedulerDeps {
   runs: RunTable;
@@ -81,10 +81,7 @@ export class RunScheduler {
         const item = byId.get(itemId);
         const outcome = item === undefined
           ? { status: 'error' as const, output: null, score: null, passed: null, reasoning: null, error: { kind: 'invalid_input' as const, message: 'the item was removed from its dataset' }, usage: { inputTokens: null, outputTokens: null, costUsd: null }, latencyMs: null }
-          : await evaluateItem(this.d, run, check, item, signal).catch((err: unknown) => ({
-            status: 'error' as const, output: null, score: null, passed: null, reasoning: null,
-            error: { kind: 'internal' as const, message: err instanceof Error ? err.message : String(err) }, usage: { inputTokens: null, outputTokens: null, costUsd: null }, latencyMs: null,
-          }));
+          : await this.evaluate(run, check, item, signal);
         // A call cut short by the stop is not the item's result: the stop marks the item interrupted instead.
         if (signal.aborted) return;
         await this.d.runs.itemFinished(runId, itemId, outcome);
@@ -92,6 +89,27 @@ export class RunScheduler {
     };
     await Promise.all(Array.from({ length: Math.min(run.concurrency, Math.max(1, todo.length)) }, worker));
     if (!signal.aborted) await this.d.runs.finished(runId, 'completed');
+  }
+
+  /**
+   * One item under a signal of its own, linked to the stop's: the SDKs add
+   * a listener per request to the signal they are given, which on the
+   * scheduler's long-lived one would pile up over a run.
+   */
+  private async evaluate(run: RunRecord, check: RunCheck, item: DatasetItem, stop: AbortSignal): Promise<ItemOutcome> {
+    const own = new AbortController();
+    const onStop = () => own.abort(stop.reason);
+    stop.addEventListener('abort', onStop, { once: true });
+    try {
+      return await evaluateItem(this.d, run, check, item, own.signal);
+    } catch (err) {
+      return {
+        status: 'error', output: null, score: null, passed: null, reasoning: null,
+        error: { kind: 'internal', message: err instanceof Error ? err.message : String(err) }, usage: { inputTokens: null, outputTokens: null, costUsd: null }, latencyMs: null,
+      };
+    } finally {
+      stop.removeEventListener('abort', onStop);
+    }
   }
 
   /** Aborts the calls in flight, waits for the workers, and marks unfinished runs interrupted; safe to call twice. */
