@@ -195,12 +195,15 @@ async function protocolRun(lg: LoadGen, server: ChildServer, protocol: 'http' | 
   const h0 = await health(server.httpUrl);
   const lag = lagWatch(server.httpUrl);
   const w = new ProcWindow(pid).start();
+  const withCatchUp = new ProcWindow(pid).start();
   const sat = summarize(await lg.run({ protocol, target, mode: 'closed', connections: IN_FLIGHT, seconds: SECONDS }));
   const proc = w.stop();
   const h1 = await health(server.httpUrl);
   const lagSeen = await lag.stop();
   const loadedPerSecond = (h1.loaded - h0.loaded) / sat.seconds;
   const catchUpSeconds = await caughtUp(server.httpUrl);
+  // CPU per acknowledged span, the loader's catch-up included: less sensitive than spans/s to what else the shared cores run.
+  const cpuUsPerSpan = (withCatchUp.stop().cpuSeconds * 1e6) / Math.max(1, sat.ackedSpans);
   // What was acknowledged, over the window plus the time the loader needed to catch up after it.
   const sustained = sat.ackedSpans / (sat.seconds + catchUpSeconds);
 
@@ -213,6 +216,7 @@ async function protocolRun(lg: LoadGen, server: ChildServer, protocol: 'http' | 
   const saturation = {
     ...sat, loadedSpansPerSecond: loadedPerSecond, sustainedSpansPerSecond: sustained,
     serverCpuCores: proc.cpuCores, serverPeakRssBytes: proc.peakRssBytes,
+    serverCpuUsPerSpan: cpuUsPerSpan,
     walLagMax: lagSeen.max, walLagAtEnd: lagSeen.last, catchUpSeconds,
   };
   const over = { ...overload, offeredSpansPerSecond: overRate, serverCpuCores: op.cpuCores, catchUpSeconds: overCatchUp };
@@ -221,7 +225,7 @@ async function protocolRun(lg: LoadGen, server: ChildServer, protocol: 'http' | 
   console.log(`  ack at 1k spans/s offered      p50 ${ms(ack1k.ackP50Ms)}  p99 ${ms(ack1k.ackP99Ms)}  (${ack1k.acked} requests)`);
   console.log(`  ack at 10k spans/s offered     p50 ${ms(ack10k.ackP50Ms)}  p99 ${ms(ack10k.ackP99Ms)}  (${ack10k.acked} requests, ${ack10k.unsent} unsent)`);
   console.log(`  saturation, ${IN_FLIGHT} in flight, ${sat.seconds.toFixed(0)} s: acked ${k(sat.ackedSpansPerSecond)} spans/s, loaded ${k(loadedPerSecond)} spans/s during the window → sustained ${k(sustained)} spans/s (acked over window + catch-up)`);
-  console.log(`    ack p50 ${ms(sat.ackP50Ms)} p99 ${ms(sat.ackP99Ms)}; server ${proc.cpuCores.toFixed(2)} cores, peak RSS ${mib(proc.peakRssBytes)}; client ${sat.clientCpuCores.toFixed(2)} cores; refused ${sat.refused}`);
+  console.log(`    ack p50 ${ms(sat.ackP50Ms)} p99 ${ms(sat.ackP99Ms)}; server ${proc.cpuCores.toFixed(2)} cores (${cpuUsPerSpan.toFixed(0)} µs CPU per acked span incl. catch-up), peak RSS ${mib(proc.peakRssBytes)}; client ${sat.clientCpuCores.toFixed(2)} cores; refused ${sat.refused}`);
   console.log(`    WAL lag max ${(lagSeen.max.bytes / 1e6).toFixed(0)} MB / ${lagSeen.max.spans} spans / ${lagSeen.max.oldestAgeSeconds.toFixed(1)} s, at end ${lagSeen.last.oldestAgeSeconds.toFixed(1)} s; loader caught up ${catchUpSeconds.toFixed(1)} s after`);
   console.log(`  overload, ${k(overRate)} spans/s offered over 32 connections: acked ${k(over.ackedSpansPerSecond)} spans/s, refused ${over.refused} requests (p50 ${ms(over.refusalP50Ms)}), failed ${over.failed}, unsent ${over.unsent}; server ${op.cpuCores.toFixed(2)} cores`);
   if (sat.failed + over.failed + ack1k.failed + ack10k.failed > 0) console.log(`  failures: ${[...sat.failures, ...over.failures].join(' | ')}`);
