@@ -8,8 +8,8 @@ describe('scores, replays and judgements leave with their trace at retention', (
     const attrs = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 1 };
     const old = await ingestSpan(s, { name: 'chat', scope: 'test', attributes: attrs, startMs: Date.now() - 3 * 86_400_000 });
     const recent = await ingestSpan(s, { name: 'chat', scope: 'test', attributes: attrs });
-    expect((await call(s, 'POST', `/api/traces/${old.traceId}/scores`, { name: 'q', value: 1 })).status).toBe(201);
-    expect((await call(s, 'POST', `/api/traces/${recent.traceId}/scores`, { name: 'q', value: 2 })).status).toBe(201);
+    expect((await call(s, 'POST', `/api/traces/${old.traceId}/scores`, { name: 'q', value: 1 })).status).toBe(200);
+    expect((await call(s, 'POST', `/api/traces/${recent.traceId}/scores`, { name: 'q', value: 2 })).status).toBe(200);
     await s.stop();
     const again = await startEvalServer(null, {}, s.dataDir, { storage: { retentionDays: 1 } });
     try {

@@ -54,7 +54,7 @@ export function mountScores(router: Router, evals: Evals): void {
       projectId, traceId: trace.traceId, spanId: body.spanId ?? null, name: body.name, source: body.source ?? 'api',
       value: body.value, comment: body.comment ?? null, traceStartedUs: trace.startedUs,
     });
-    ctx.status = created ? 201 : 200;
+    // 200 for both: an upsert; `created` says which (the document has one success status per route).
     ctx.body = { ...score, created } satisfies z.input<typeof ScoreResponse>;
   });
 }

@@ -12,8 +12,8 @@ const NO_KEY = 'Answers 503 naming the configuration key and environment variabl
 export const EVAL_OPERATIONS: Operation[] = [
   {
     method: 'post', path: '/api/traces/:traceId/scores', tag: 'Evaluations', summary: 'Attach a numeric, boolean or categorical score to a trace or one of its spans',
-    description: 'One score per (trace, span, name, source): posting the same again updates it in place (200 instead of 201). Scores appear in the trace detail and the JSON export.',
-    params: trace, body: ScoreBody, response: ScoreResponse, status: 201, errors: [404, 409],
+    description: 'One score per (trace, span, name, source): posting the same again updates it in place (`created` false). Scores appear in the trace detail and the JSON export.',
+    params: trace, body: ScoreBody, response: ScoreResponse, errors: [404, 409],
   },
   {
     method: 'post', path: '/api/traces/:traceId/replay', tag: 'Evaluations', summary: 'Re-run a captured model call (messages, system, tools, parameters) against a configured provider',
