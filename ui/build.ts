@@ -46,11 +46,21 @@ export async function buildUi(outDir = UI_OUT): Promise<number> {
   const tmp = `${outDir}.build-${process.pid}`;
   const old = `${outDir}.old-${process.pid}`;
   const hash = sourceHash();
-  await build({
-    configFile: path.join(UI_DIR, 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir: tmp, emptyOutDir: true },
-  });
+  // Vite keeps a NODE_ENV it finds (vitest sets `test`), and Preact then bundles its development checks:
+  // the dashboard is always built as production, whoever builds it.
+  const env = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({
+      configFile: path.join(UI_DIR, 'vite.config.ts'),
+      mode: 'production',
+      logLevel: 'warn',
+      build: { outDir: tmp, emptyOutDir: true },
+    });
+  } finally {
+    if (env === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = env;
+  }
   await writeFile(path.join(tmp, STAMP), hash);
   // Two renames: the gap in which dist/ui is missing lasts microseconds, never a whole build.
   if (existsSync(outDir)) await rename(outDir, old);

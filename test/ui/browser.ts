@@ -60,3 +60,42 @@ export function parseCsv(text: string): string[][] {
   }
   return rows;
 }
+
+/**
+ * The lowest WCAG 2 contrast ratio between the text and its background over
+ * the visible elements matching `selector` (backgrounds are read up the
+ * ancestors past transparent ones), with the worst element described.
+ */
+export async function lowestContrast(page: Page, selector: string): Promise<{ ratio: number; worst: string }> {
+  return page.evaluate((sel) => {
+    const g = globalThis as any;
+    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const lum = ([r, gr, b]: number[]) => {
+      const f = (v: number) => {
+        const x = v / 255;
+        return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+      };
+      return 0.2126 * f(r) + 0.7152 * f(gr) + 0.0722 * f(b);
+    };
+    const background = (el: any): number[] => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(g.getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    let ratio = 21;
+    let worst = '';
+    for (const el of g.document.querySelectorAll(sel)) {
+      if (!el.textContent.trim() || el.getClientRects().length === 0) continue;
+      const fg = lum(rgb(g.getComputedStyle(el).color));
+      const bg = lum(background(el));
+      const r = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+      if (r < ratio) {
+        ratio = r;
+        worst = `${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}"`;
+      }
+    }
+    return { ratio, worst };
+  }, selector);
+}
