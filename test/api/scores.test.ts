@@ -66,6 +66,16 @@ describe('POST /api/traces/:id/scores', () => {
     expect(after.scores).toEqual(before.scores);
   });
 
+  it('are aggregated in GET /api/stats per name, source and type', async () => {
+    const st = (await call(s, 'GET', '/api/stats?window=24h')).body;
+    const by = (name: string, source = 'api') => st.scores.find((x: any) => x.name === name && x.source === source);
+    expect(by('helpfulness')).toEqual({ name: 'helpfulness', source: 'api', dataType: 'numeric', count: 1, mean: 0.75, labels: {} });
+    expect(by('resolved', 'sdk')).toEqual({ name: 'resolved', source: 'sdk', dataType: 'boolean', count: 1, mean: 1, labels: { true: 1 } });
+    expect(by('tone')).toEqual({ name: 'tone', source: 'api', dataType: 'categorical', count: 1, mean: null, labels: { friendly: 1 } });
+    const old = (await call(s, 'GET', '/api/stats?from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z')).body;
+    expect(old.scores).toEqual([]);
+  });
+
   it('survive a restart', async () => {
     const scores = (await call(s, 'GET', `/api/traces/${traceId}`)).body.scores;
     await s.stop();

@@ -5,6 +5,7 @@ import { isoUs, resolveWindow, windowHours, WINDOW_NAMES } from '../../analysis/
 import type { Database } from '../../store/index.js';
 import { enumParam, parseQuery, textParam, timeParam } from '../params.js';
 import { DEFAULT_PROJECT } from './traces.js';
+import { scoreAggregates } from '../../evals/score-stats.js';
 
 /** GET /api/stats (lookspan-http-api.txt; camelCase). */
 export const StatsQuery = z.object({
@@ -39,6 +40,10 @@ export const StatsResponse = z.object({
     inputTokens: z.number().int(), outputTokens: z.number().int(), costUsd: z.number(),
   })).describe(`UTC days with spans, oldest first; the newest ${MAX_STATS_DAYS} at most`),
   costPerDayHasMore: z.boolean(),
+  scores: z.array(z.object({
+    name: z.string(), source: z.string(), dataType: z.string(), count: z.number().int(),
+    mean: z.number().nullable().describe('booleans as 1/0; null for categories'), labels: z.record(z.string(), z.number().int()),
+  })).describe('posted and judged scores of the traces started in the window, per name, source and type (docs/evals.md)'),
 });
 
 /** Totals, error rate, latency percentiles and cost per day (docs/costs.md). */
@@ -48,6 +53,7 @@ export function mountStats(router: Router, db: Database): void {
     const projectId = q.projectId ?? q.project_id ?? DEFAULT_PROJECT;
     const w = resolveWindow({ fromUs: q.from, toUs: q.to, hours: windowHours(q.window ?? '7d') }, Date.now() * 1000);
     const s = await db.withSnapshot((conn) => statsReport(conn, { projectId, ...w }));
+    const scores = await db.withSnapshot((conn) => scoreAggregates(conn, projectId, w.fromUs, w.toUs));
     ctx.body = {
       projectId,
       window: { from: isoUs(w.fromUs), to: isoUs(w.toUs) },
@@ -62,6 +68,7 @@ export function mountStats(router: Router, db: Database): void {
       latency: s.traces.latency,
       costPerDay: s.costPerDay,
       costPerDayHasMore: s.costPerDayHasMore,
+      scores,
     } satisfies z.input<typeof StatsResponse>;
   });
 }
