@@ -4,8 +4,9 @@ export type McpTransport = (typeof MCP_TRANSPORTS)[number];
 
 /**
  * A server's health: `up`; `degraded` (answered, but slowly or an optional
- * step failed); `down`; `stale` (the last result is older than
- * `staleAfterIntervals` intervals); `unknown` (never checked, or only seen
+ * step failed); `down`; `stale` (the latest result is older than
+ * `staleAfterIntervals` intervals; history keeps each status as found);
+ * `unknown` (never checked, or only seen
  * in spans so there is no transport to check it by).
  */
 export const SERVER_STATUSES = ['up', 'degraded', 'down', 'stale', 'unknown'] as const;

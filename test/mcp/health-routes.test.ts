@@ -128,6 +128,8 @@ describe('checks', () => {
     expect(by('hung').steps.at(-1)).toMatchObject({ step: 'shutdown', status: 'error' });
     expect(by('mail')).toMatchObject({ status: 'up', transport: 'streamable_http' });
     expect(by('weather-sse')).toMatchObject({ status: 'up', transport: 'sse' });
+    // Eight servers asked for at once, mcp.concurrency (4) running at a time.
+    expect(s.mcp.monitor.concurrency.peak).toBe(4);
   });
 
   it('GET /api/health/servers/{name} is the latest result, the list shows the same', async () => {

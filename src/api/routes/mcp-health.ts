@@ -38,7 +38,7 @@ export const CheckStepView = z.object({
 export const HealthCheckResult = z.object({
   server_name: z.string(),
   project_id: z.string(),
-  status: z.enum(SERVER_STATUSES).describe('up; degraded (slow, or an optional step failed); down; stale (last check older than staleAfterIntervals intervals); unknown (never checked, or only seen in spans)'),
+  status: z.enum(SERVER_STATUSES).describe('up; degraded (slow, or an optional step failed); down; stale (the latest result is older than staleAfterIntervals intervals; history entries keep their status); unknown (never checked, or only seen in spans)'),
   latency_ms: z.number().nullable().describe('the whole check, start to its last protocol step'),
   tools: z.array(McpToolView),
   tools_count: z.number().int(),
@@ -88,10 +88,14 @@ export function serverNameParam(ctx: Context & { params?: Record<string, string>
   return r.data.name;
 }
 
-/** A server's result as the routes show it: the stored check, judged stale by its age, or unknown. */
-export function resultView(mcp: McpHealth, e: RegistryEntry, c: CheckRecord | undefined, tools: ToolInfo[] | undefined, now = Date.now()): z.input<typeof HealthCheckResult> {
+/**
+ * A server's result as the routes show it: the stored check or unknown. As
+ * the server's latest result (`latest`), one older than staleAfterIntervals
+ * intervals is stale; a history entry keeps the status it had.
+ */
+export function resultView(mcp: McpHealth, e: RegistryEntry, c: CheckRecord | undefined, tools: ToolInfo[] | undefined, latest: boolean): z.input<typeof HealthCheckResult> {
   const interval = e.config ? mcp.monitor.intervalMs(e.config) : 0;
-  const stale = c !== undefined && now - Date.parse(c.checked_at) > mcp.config.staleAfterIntervals * interval;
+  const stale = latest && c !== undefined && Date.now() - Date.parse(c.checked_at) > mcp.config.staleAfterIntervals * interval;
   return {
     server_name: e.name, project_id: e.projectId,
     status: c === undefined || e.source === 'discovered' ? 'unknown' : stale ? 'stale' : c.status,
@@ -106,9 +110,9 @@ export function resultView(mcp: McpHealth, e: RegistryEntry, c: CheckRecord | un
 }
 
 /** Results of one server's checks with their tool lists (one read per distinct schema hash). */
-async function views(mcp: McpHealth, e: RegistryEntry, checks: CheckRecord[]): Promise<z.input<typeof HealthCheckResult>[]> {
+async function views(mcp: McpHealth, e: RegistryEntry, checks: CheckRecord[], latest: boolean): Promise<z.input<typeof HealthCheckResult>[]> {
   const tools = await mcp.store.tools(e.name, checks.flatMap((c) => (c.schema_hash ? [c.schema_hash] : [])));
-  return checks.map((c) => resultView(mcp, e, c, c.schema_hash ? tools.get(c.schema_hash) : undefined));
+  return checks.map((c) => resultView(mcp, e, c, c.schema_hash ? tools.get(c.schema_hash) : undefined, latest));
 }
 
 const driftView = (d: DriftRecord): z.input<typeof SchemaDriftView> => ({ ...d });
@@ -135,7 +139,7 @@ export function mountMcpHealth(router: Router, mcp: McpHealth): void {
     const out: z.input<typeof HealthCheckResult>[] = [];
     for (const e of entries) {
       const c = e.source === 'config' ? latest.get(e.name) : undefined;
-      out.push(...(c ? await views(mcp, e, [c]) : [resultView(mcp, e, undefined, undefined)]));
+      out.push(...(c ? await views(mcp, e, [c], true) : [resultView(mcp, e, undefined, undefined, true)]));
     }
     ctx.body = out satisfies z.input<typeof HealthCheckList>;
   });
@@ -143,7 +147,7 @@ export function mountMcpHealth(router: Router, mcp: McpHealth): void {
   router.get('/api/health/servers/:name', async (ctx) => {
     const e = await entry(ctx);
     const c = e.source === 'config' ? (await mcp.store.latest([e.name])).get(e.name) : undefined;
-    ctx.body = (c ? (await views(mcp, e, [c]))[0] : resultView(mcp, e, undefined, undefined)) satisfies z.input<typeof HealthCheckResult>;
+    ctx.body = (c ? (await views(mcp, e, [c], true))[0] : resultView(mcp, e, undefined, undefined, true)) satisfies z.input<typeof HealthCheckResult>;
   });
 
   router.get('/api/health/servers/:name/history', async (ctx) => {
@@ -151,7 +155,7 @@ export function mountMcpHealth(router: Router, mcp: McpHealth): void {
     const q = parseQuery(ctx, McpHistoryQuery);
     const rows = e.source === 'config' ? await mcp.store.history(e.name, q.limit + 1, q.offset) : [];
     ctx.set('X-Has-More', String(rows.length > q.limit));
-    ctx.body = (await views(mcp, e, rows.slice(0, q.limit))) satisfies z.input<typeof HealthCheckList>;
+    ctx.body = (await views(mcp, e, rows.slice(0, q.limit), false)) satisfies z.input<typeof HealthCheckList>;
   });
 
   router.get('/api/health/servers/:name/drift', async (ctx) => {
@@ -170,7 +174,7 @@ export function mountMcpHealth(router: Router, mcp: McpHealth): void {
     const out: z.input<typeof HealthCheckResult>[] = [];
     for (const r of results) {
       const e: RegistryEntry = { name: r.record.server_name, projectId, source: 'config', config: mcp.registry.server(r.record.server_name)! };
-      out.push(resultView(mcp, e, r.record, r.tools ?? undefined));
+      out.push(resultView(mcp, e, r.record, r.tools ?? undefined, false));
     }
     ctx.body = out satisfies z.input<typeof HealthCheckList>;
   });
