@@ -6,7 +6,7 @@ import { iso, json, nowUs, ts, type EvalConnection } from './connection.js';
 export const MAX_DATASETS_PER_PROJECT = 1000;
 export const MAX_ITEMS_PER_DATASET = 10_000;
 /** Largest item input or expected answer, as JSON text. */
-export const MAX_ITEM_JSON_BYTES = 256 * 1024;
+export const MAX_ITEM_JSON_BYTES = 128 * 1024;
 
 export interface Dataset {
   id: string;
@@ -98,6 +98,18 @@ export class DatasetTable {
   /** Items in position order, one page. */
   async items(datasetId: string, limit = MAX_ITEMS_PER_DATASET, offset = 0): Promise<DatasetItem[]> {
     return (await this.conn.plain(`SELECT ${ITEM_COLUMNS} FROM eval_dataset_items WHERE dataset_id = $1 ORDER BY position LIMIT $2 OFFSET $3`, [datasetId, limit, offset])).map(toItem);
+  }
+
+  /** Every item's id and position, and whether it has an expected answer (what a run needs up front, without the payloads). */
+  async keys(datasetId: string): Promise<Array<{ id: string; position: number; hasExpected: boolean }>> {
+    const rows = await this.conn.plain('SELECT id, position, expected IS NOT NULL AS has_expected FROM eval_dataset_items WHERE dataset_id = $1 ORDER BY position', [datasetId]);
+    return rows.map((r) => ({ id: String(r.id), position: Number(r.position), hasExpected: r.has_expected === true }));
+  }
+
+  /** One item, read when a run evaluates it (so a run holds the payloads of the items in flight only). */
+  async item(datasetId: string, id: string): Promise<DatasetItem | null> {
+    const rows = await this.conn.plain(`SELECT ${ITEM_COLUMNS} FROM eval_dataset_items WHERE dataset_id = $1 AND id = $2`, [datasetId, id]);
+    return rows.length === 0 ? null : toItem(rows[0]);
   }
 
   /** Appends items after the last one, all or none. */

@@ -100,6 +100,10 @@ describe('runs', () => {
       inputTokens: 240, outputTokens: 60,
     });
     expect(done.aggregates.latencyMs.p95).not.toBeNull();
+    const page = RunDetailResponse.parse((await call(s, 'GET', `/api/runs/${started.body.id}?limit=1&offset=1`)).body);
+    expect(page.items.map((i) => i.position)).toEqual([1]);
+    expect(page.hasMore).toBe(true);
+    expect(page.aggregates).toEqual(done.aggregates);
     const detail = (await call(s, 'GET', `/api/datasets/${d.id}`)).body;
     expect(detail.runs.map((r: any) => r.id)).toContain(started.body.id);
   });

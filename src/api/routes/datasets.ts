@@ -17,7 +17,7 @@ import { readJson } from '../json-body.js';
 import { intParam, parseQuery } from '../params.js';
 import { RunSchema } from './runs.js';
 
-/** Item batches are bigger than the administration bodies readJson takes (up to 1000 items of up to 256 KiB each, in practice far less). */
+/** Item batches are bigger than the administration bodies readJson takes (up to 1000 items of up to 128 KiB each, in practice far less). */
 const ITEM_BODY_LIMITS = { maxBodyBytes: 16 * 1024 * 1024, maxDecompressedBytes: 16 * 1024 * 1024 };
 const MAX_ITEMS_PER_REQUEST = 1000;
 

@@ -57,7 +57,7 @@ export const ReplayListResponse = z.object({ replays: z.array(ReplaySchema) });
 export function mountReplay(router: Router, evals: Evals): void {
   router.post('/api/traces/:traceId/replay', async (ctx) => {
     const body = await readJson(ctx, ReplayBody, 'replay request');
-    const replay = await replayTrace({ ...evals, payloadMaxBytes: evals.payloadMaxBytes }, accessOf(ctx).project, ctx.params.traceId, body);
+    const replay = await replayTrace(evals, accessOf(ctx).project, ctx.params.traceId, body);
     ctx.status = 201;
     ctx.body = replay satisfies z.input<typeof ReplaySchema>;
   });

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { accessOf } from '../../access/context.js';
 import { notFound } from '../../errors.js';
 import type { Evals } from '../../evals/index.js';
-import { aggregates } from '../../evals/runs/summary.js';
+import { MAX_ITEMS_PER_DATASET } from '../../evals/datasets.js';
+import { intParam, parseQuery } from '../params.js';
 import { FailureSchema, UsageSchema } from './replay.js';
 
 export const RunSchema = z.object({
@@ -54,14 +55,25 @@ export const RunAggregatesSchema = z.object({
   latencyMs: z.object({ mean: z.number().nullable(), p50: z.number().nullable(), p95: z.number().nullable() }),
 });
 
-export const RunDetailResponse = z.object({ run: RunSchema, aggregates: RunAggregatesSchema, items: z.array(RunItemSchema) });
+export const RunDetailQuery = z.object({
+  limit: intParam(1, 1000, 100, 'items per page'),
+  offset: intParam(0, MAX_ITEMS_PER_DATASET, 0, 'items skipped'),
+});
+
+export const RunDetailResponse = z.object({
+  run: RunSchema,
+  aggregates: RunAggregatesSchema.describe('over every item, whatever the page'),
+  items: z.array(RunItemSchema).describe('a page of the items, in position order'),
+  hasMore: z.boolean().describe('whether items follow this page'),
+});
 
 /** GET /api/runs/:id: a run's state, aggregates and per-item results (so far, while it runs). */
 export function mountRuns(router: Router, evals: Evals): void {
   router.get('/api/runs/:id', async (ctx) => {
+    const q = parseQuery(ctx, RunDetailQuery);
     const run = await evals.runs.get(ctx.params.id);
     if (!run || run.projectId !== accessOf(ctx).project) throw notFound(`run ${ctx.params.id} not found`);
-    const items = await evals.runs.items(run.id);
-    ctx.body = { run, aggregates: aggregates(run, items), items } satisfies z.input<typeof RunDetailResponse>;
+    const [items, aggregates] = await Promise.all([evals.runs.items(run.id, q.limit + 1, q.offset), evals.runs.aggregates(run)]);
+    ctx.body = { run, aggregates, items: items.slice(0, q.limit), hasMore: items.length > q.limit } satisfies z.input<typeof RunDetailResponse>;
   });
 }

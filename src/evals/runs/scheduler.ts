@@ -46,13 +46,6 @@ export class RunScheduler {
     this.pump();
   }
 
-  /** Resolves once the run is neither queued nor evaluating in this process. */
-  async settled(runId: string): Promise<void> {
-    while (this.queue.some((q) => q.runId === runId) || this.active.has(runId)) {
-      await (this.active.get(runId) ?? Promise.race([...this.active.values()]));
-    }
-  }
-
   private pump(): void {
     while (!this.stopping && this.active.size < this.d.maxActiveRuns && this.queue.length > 0) {
       const next = this.queue.shift()!;
@@ -70,7 +63,6 @@ export class RunScheduler {
     const run = await this.d.runs.get(runId);
     if (!run || run.status !== 'queued') return;
     await this.d.runs.started(runId);
-    const byId = new Map((await this.d.datasets.items(run.datasetId)).map((i) => [i.id, i]));
     const todo = await this.d.runs.pending(runId);
     let next = 0;
     const signal = this.abort.signal;
@@ -78,8 +70,8 @@ export class RunScheduler {
       while (!signal.aborted && next < todo.length) {
         const { itemId } = todo[next++];
         await this.d.runs.itemStarted(runId, itemId);
-        const item = byId.get(itemId);
-        const outcome = item === undefined
+        const item = await this.d.datasets.item(run.datasetId, itemId);
+        const outcome = item === null
           ? { status: 'error' as const, output: null, score: null, passed: null, reasoning: null, error: { kind: 'invalid_input' as const, message: 'the item was removed from its dataset' }, usage: { inputTokens: null, outputTokens: null, costUsd: null }, latencyMs: null }
           : await this.evaluate(run, check, item, signal);
         // A call cut short by the stop is not the item's result: the stop marks the item interrupted instead.

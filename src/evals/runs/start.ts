@@ -41,8 +41,8 @@ export async function startRun(d: StartDeps, projectId: string, datasetId: strin
   if (dataset.itemCount === 0) throw invalid(`dataset ${datasetId} has no items to run; add some with POST /api/datasets/${datasetId}/items`);
   const provider = d.providers.choose(ask.provider, ask.model);
   d.providers.require(provider);
-  const items = await d.datasets.items(datasetId);
-  const hasExpected = items.some((i) => i.expected !== null && i.expected !== undefined);
+  const items = await d.datasets.keys(datasetId);
+  const hasExpected = items.some((i) => i.hasExpected);
   let check: RunCheck;
   let judge: RunRecord['judge'] = null;
   if (ask.judge !== undefined && ask.judge !== false) {

@@ -1,5 +1,6 @@
 import { iso, json, nowUs, ts, type EvalConnection } from '../connection.js';
 import type { RecordedFailure } from '../providers/errors.js';
+import { runAggregates, type RunAggregates } from './summary.js';
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'interrupted';
 export type RunItemStatus = 'pending' | 'running' | 'done' | 'error' | 'interrupted';
@@ -104,8 +105,14 @@ export class RunTable {
     return (await this.conn.plain(`SELECT ${RUN_COLUMNS} FROM eval_runs WHERE dataset_id = $1 ORDER BY eval_runs.created_at DESC, id`, [datasetId])).map(toRun);
   }
 
-  async items(runId: string): Promise<RunItemResult[]> {
-    return (await this.conn.plain(`SELECT ${ITEM_COLUMNS} FROM eval_run_items WHERE run_id = $1 ORDER BY position`, [runId])).map(toItem);
+  /** A page of a run's items in position order. */
+  async items(runId: string, limit: number, offset: number): Promise<RunItemResult[]> {
+    return (await this.conn.plain(`SELECT ${ITEM_COLUMNS} FROM eval_run_items WHERE run_id = $1 ORDER BY position LIMIT $2 OFFSET $3`, [runId, limit, offset])).map(toItem);
+  }
+
+  /** The run's aggregates over all its items (summary.ts). */
+  aggregates(run: RunRecord): Promise<RunAggregates> {
+    return runAggregates(this.conn, run.id, run.total);
   }
 
   /** Items of a run still to evaluate, in position order. */

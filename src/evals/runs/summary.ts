@@ -1,4 +1,4 @@
-import type { RunItemResult, RunRecord } from './store.js';
+import type { EvalConnection } from '../connection.js';
 
 export interface RunAggregates {
   /** Items by state. */
@@ -14,33 +14,40 @@ export interface RunAggregates {
   latencyMs: { mean: number | null; p50: number | null; p95: number | null };
 }
 
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-}
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-/** A run's aggregates over its items' current states (so a run in progress shows its progress). */
-export function aggregates(run: RunRecord, items: readonly RunItemResult[]): RunAggregates {
-  const count = (s: RunItemResult['status']) => items.filter((i) => i.status === s).length;
-  const finished = items.filter((i) => i.status === 'done' || i.status === 'error' || i.status === 'interrupted').length;
-  const verdicts = items.filter((i) => i.passed !== null);
-  const passed = verdicts.filter((i) => i.passed === true).length;
-  const scores = items.flatMap((i) => (i.score === null ? [] : [i.score]));
-  const costs = items.flatMap((i) => (i.usage.costUsd === null ? [] : [i.usage.costUsd]));
-  const latencies = items.flatMap((i) => (i.latencyMs === null ? [] : [i.latencyMs])).sort((a, b) => a - b);
+/**
+ * A run's aggregates over its items' current states (so a run in progress
+ * shows its progress), in one statement over every item rather than the
+ * page of items the answer lists. Percentiles are nearest-rank
+ * (quantile_disc) over the model calls' latencies.
+ */
+export async function runAggregates(conn: EvalConnection, runId: string, total: number): Promise<RunAggregates> {
+  const r = (await conn.plain(`
+    SELECT count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'running') AS running,
+           count(*) FILTER (WHERE status = 'done') AS done, count(*) FILTER (WHERE status = 'error') AS errors,
+           count(*) FILTER (WHERE status = 'interrupted') AS interrupted,
+           count(*) FILTER (WHERE passed) AS passed, count(*) FILTER (WHERE NOT passed) AS failed,
+           avg(score) AS mean_score, sum(cost_usd) AS cost, coalesce(sum(input_tokens), 0) AS input_tokens, coalesce(sum(output_tokens), 0) AS output_tokens,
+           avg(latency_ms) AS lat_mean, quantile_disc(latency_ms, 0.5) AS p50, quantile_disc(latency_ms, 0.95) AS p95
+      FROM eval_run_items WHERE run_id = $1`, [runId]))[0];
+  const done = Number(r.done);
+  const errors = Number(r.errors);
+  const interrupted = Number(r.interrupted);
+  const passed = Number(r.passed);
+  const failed = Number(r.failed);
   return {
     progress: {
-      total: run.total, pending: count('pending'), running: count('running'), done: count('done'), errors: count('error'), interrupted: count('interrupted'),
-      fraction: run.total === 0 ? 1 : finished / run.total,
+      total, pending: Number(r.pending), running: Number(r.running), done, errors, interrupted,
+      fraction: total === 0 ? 1 : (done + errors + interrupted) / total,
     },
     passed,
-    failed: verdicts.length - passed,
-    passRate: verdicts.length === 0 ? null : passed / verdicts.length,
-    meanScore: scores.length === 0 ? null : scores.reduce((a, b) => a + b, 0) / scores.length,
-    costUsd: costs.length === 0 ? null : costs.reduce((a, b) => a + b, 0),
-    inputTokens: items.reduce((a, i) => a + (i.usage.inputTokens ?? 0), 0),
-    outputTokens: items.reduce((a, i) => a + (i.usage.outputTokens ?? 0), 0),
-    latencyMs: { mean: latencies.length === 0 ? null : latencies.reduce((a, b) => a + b, 0) / latencies.length, p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95) },
+    failed,
+    passRate: passed + failed === 0 ? null : passed / (passed + failed),
+    meanScore: num(r.mean_score),
+    costUsd: num(r.cost),
+    inputTokens: Number(r.input_tokens),
+    outputTokens: Number(r.output_tokens),
+    latencyMs: { mean: num(r.lat_mean), p50: num(r.p50), p95: num(r.p95) },
   };
 }

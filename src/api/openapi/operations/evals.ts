@@ -1,7 +1,7 @@
 import { DatasetCreateBody, DatasetDetailQuery, DatasetDetailResponse, DatasetListResponse, DatasetSchema, FromTraceBody, ItemsBody, ItemsResponse, RunBody } from '../../routes/datasets.js';
 import { JudgeBody, JudgementSchema } from '../../routes/judge.js';
 import { ReplayBody, ReplayListResponse, ReplaySchema } from '../../routes/replay.js';
-import { RunDetailResponse, RunSchema } from '../../routes/runs.js';
+import { RunDetailQuery, RunDetailResponse, RunSchema } from '../../routes/runs.js';
 import { ScoreBody, ScoreResponse } from '../../routes/scores.js';
 import type { Operation } from '../operation.js';
 
@@ -45,5 +45,5 @@ export const EVAL_OPERATIONS: Operation[] = [
     description: `Answers 202 with the queued run; follow it with GET /api/runs/:id. ${NO_KEY}`,
     params: { id: 'dataset id' }, body: RunBody, response: RunSchema, status: 202, errors: [404, 503],
   },
-  { method: 'get', path: '/api/runs/:id', tag: 'Evaluations', summary: 'A run: progress, aggregates (pass rate, mean score, cost, latency) and per-item results', params: { id: 'run id' }, response: RunDetailResponse, errors: [404] },
+  { method: 'get', path: '/api/runs/:id', tag: 'Evaluations', summary: 'A run: progress, aggregates (pass rate, mean score, cost, latency) and per-item results', params: { id: 'run id' }, query: RunDetailQuery, response: RunDetailResponse, errors: [404] },
 ];
