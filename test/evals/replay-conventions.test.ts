@@ -157,6 +157,35 @@ describe('POST /api/traces/:id/replay rebuilds the captured request of every con
     });
   }
 
+  it('otel-genai with the content in log records (gen_ai.client.inference.operation.details): the span\'s payload is filled from them, as the trace detail shows it', async () => {
+    const { traceId, spanId } = await ingestSpan(s, {
+      name: 'chat gpt-4o-mini', scope: '@opentelemetry/instrumentation-openai',
+      attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.request.seed': 11 },
+    });
+    const logs = await call(s, 'POST', '/v1/logs', {
+      resourceLogs: [{
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'evals-test' } }] },
+        scopeLogs: [{
+          scope: { name: '@opentelemetry/instrumentation-openai' },
+          logRecords: [{
+            timeUnixNano: String(BigInt(Date.now()) * 1_000_000n), eventName: 'gen_ai.client.inference.operation.details', traceId, spanId,
+            attributes: [
+              { key: 'gen_ai.system_instructions', value: { stringValue: 'Answer in French.' } },
+              { key: 'gen_ai.input.messages', value: { stringValue: JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'Good morning' }] }]) } },
+              { key: 'gen_ai.output.messages', value: { stringValue: JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'Bonjour' }] }]) } },
+            ],
+          }],
+        }],
+      }],
+    });
+    expect(logs.status).toBe(200);
+    await waitFor(async () => (await call(s, 'GET', `/api/traces/${traceId}`)).body.spans[0].input !== null);
+    const r = await call(s, 'POST', `/api/traces/${traceId}/replay`, {});
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(fake.requests.at(-1)!.body).toMatchObject({ seed: 11, messages: [{ role: 'system', content: 'Answer in French.' }, { role: 'user', content: 'Good morning' }] });
+    expect(r.body.original.text).toBe('Bonjour');
+  });
+
   it('replays against another model and provider when asked (the captured OpenAI prompt sent to Anthropic)', async () => {
     const { traceId } = await ingestSpan(s, CASES[0]);
     const r = await call(s, 'POST', `/api/traces/${traceId}/replay`, { model: 'claude-haiku-4-5' });
