@@ -138,6 +138,8 @@ describe('POST /api/traces/:id/replay rebuilds the captured request of every con
       expect(replay.original.text).toBe(c.originalText);
       expect(replay.output!.text ?? replay.output!.toolCalls[0]?.name).toBeTruthy();
       expect(replay.usage.inputTokens).toBe(120);
+      // Priced by the same table as ingested spans (every model here is in it).
+      expect(replay.usage.costUsd).toBeGreaterThan(0);
       expect(replay.latencyMs).toBeGreaterThanOrEqual(0);
       expect(replay.diff!.identical).toBe(false);
       expect(replay.diff!.changes.some((ch) => ch.op === '-' && c.originalText.startsWith(ch.text.trim().split(' ')[0]))).toBe(true);
