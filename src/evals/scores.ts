@@ -69,10 +69,12 @@ export class ScoreTable {
   upsert(s: ScoreInput): Promise<{ score: Score; created: boolean }> {
     return this.conn.serial(async () => {
       const id = scoreId(s.projectId, s.traceId, s.spanId, s.name, s.source);
-      const existing = await this.conn.plain('SELECT 1 FROM scores WHERE id = $1', [id]);
-      if (existing.length === 0) {
-        const n = Number((await this.conn.plain('SELECT count(*) AS n FROM scores WHERE project_id = $1 AND trace_id = $2', [s.projectId, s.traceId]))[0].n);
-        if (n >= MAX_SCORES_PER_TRACE) throw conflict(`trace ${s.traceId} holds ${MAX_SCORES_PER_TRACE} scores already; update an existing one (same name, source and span) instead`);
+      const [had] = await this.conn.plain(
+        'SELECT bool_or(id = $1) AS exists, count(*) AS n FROM scores WHERE project_id = $2 AND trace_id = $3', [id, s.projectId, s.traceId],
+      );
+      const existed = had.exists === true;
+      if (!existed && Number(had.n) >= MAX_SCORES_PER_TRACE) {
+        throw conflict(`trace ${s.traceId} holds ${MAX_SCORES_PER_TRACE} scores already; update an existing one (same name, source and span) instead`);
       }
       const t = typedValue(s.value);
       await this.conn.run(
@@ -82,7 +84,7 @@ export class ScoreTable {
         [id, s.projectId, s.traceId, s.spanId, s.name, s.source, t.dataType, t.value, t.label, s.comment, s.traceStartedUs, nowUs()],
       );
       const row = (await this.conn.plain(`SELECT ${COLUMNS} FROM scores WHERE id = $1`, [id]))[0];
-      return { score: toScore(row), created: existing.length === 0 };
+      return { score: toScore(row), created: !existed };
     });
   }
 

@@ -1,4 +1,6 @@
 import { getTrace, type SpanView } from '../analysis/traces.js';
+import { queryRows } from '../analysis/rows.js';
+import { traceSources } from '../store/lake/relations.js';
 import { notFound } from '../errors.js';
 import type { Database } from '../store/index.js';
 import type { CapturedSpan } from './replay/rebuild.js';
@@ -43,6 +45,23 @@ export async function readTrace(db: Database, projectId: string, traceId: string
   const t = await db.withSnapshot((conn) => getTrace(conn, projectId, traceId));
   if (!t) throw notFound(`trace ${traceId} not found`);
   return { traceId, startedUs: Date.parse(t.startedAt) * 1000, spans: t.spans.map(captured) };
+}
+
+/**
+ * When a trace started (µs) and whether it holds `spanId`, without its
+ * payloads (what a score needs); 404 when the trace or the span is unknown.
+ */
+export async function traceStart(db: Database, projectId: string, traceId: string, spanId: string | null): Promise<number> {
+  return db.withSnapshot(async (conn) => {
+    const src = await traceSources(conn, projectId, traceId);
+    const head = await queryRows(conn, `SELECT epoch_us(started_at) AS s FROM (${src.traces})`, [projectId, traceId]);
+    if (head.length === 0) throw notFound(`trace ${traceId} not found`);
+    if (spanId !== null) {
+      const hit = await queryRows(conn, `SELECT 1 FROM (${src.spans}) s WHERE s.span_id = $3 LIMIT 1`, [projectId, traceId, spanId]);
+      if (hit.length === 0) throw notFound(`span ${spanId} is not part of trace ${traceId}`);
+    }
+    return Number(head[0].s);
+  });
 }
 
 /** The span named, else the trace's first model call with a captured prompt (start order); a 404 or 400 says why none fits. */

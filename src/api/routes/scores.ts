@@ -1,9 +1,8 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
 import { accessOf } from '../../access/context.js';
-import { notFound } from '../../errors.js';
 import type { Evals } from '../../evals/index.js';
-import { readTrace } from '../../evals/trace-read.js';
+import { traceStart } from '../../evals/trace-read.js';
 import { readJson } from '../json-body.js';
 
 /** Sources the server writes itself: a client cannot post as the judge or as OTel evaluation events. */
@@ -48,11 +47,11 @@ export function mountScores(router: Router, evals: Evals): void {
       if (b.dataType !== undefined && b.dataType !== actual) c.addIssue({ code: 'custom', path: ['dataType'], message: `is ${b.dataType} but the value is ${actual}` });
     }), 'score');
     const projectId = accessOf(ctx).project;
-    const trace = await readTrace(evals.db, projectId, ctx.params.traceId);
-    if (body.spanId !== undefined && !trace.spans.some((s) => s.id === body.spanId)) throw notFound(`span ${body.spanId} is not part of trace ${trace.traceId}`);
+    const traceId = ctx.params.traceId;
+    const startedUs = await traceStart(evals.db, projectId, traceId, body.spanId ?? null);
     const { score, created } = await evals.scores.upsert({
-      projectId, traceId: trace.traceId, spanId: body.spanId ?? null, name: body.name, source: body.source ?? 'api',
-      value: body.value, comment: body.comment ?? null, traceStartedUs: trace.startedUs,
+      projectId, traceId, spanId: body.spanId ?? null, name: body.name, source: body.source ?? 'api',
+      value: body.value, comment: body.comment ?? null, traceStartedUs: startedUs,
     });
     // 200 for both: an upsert; `created` says which (the document has one success status per route).
     ctx.body = { ...score, created } satisfies z.input<typeof ScoreResponse>;
