@@ -92,6 +92,20 @@ function readMessage(m: unknown, into: ReadMessages): void {
     return;
   }
   if (!isObj(m)) return;
+  // OpenAI Responses input items: calls and their outputs are items of their own.
+  if (m.type === 'function_call') {
+    const c = toolCallOf({ ...m, id: m.call_id ?? m.id }, into.messages.length);
+    if (c) into.messages.push({ role: 'assistant', content: null, toolCalls: [c] });
+    return;
+  }
+  if (m.type === 'function_call_output') {
+    into.messages.push({ role: 'tool', toolCallId: str(m.call_id) ?? '', content: textOfResult(m.output) });
+    return;
+  }
+  if (m.type === 'reasoning') {
+    into.skipped.push('reasoning');
+    return;
+  }
   const role = roleOf(m.role ?? m.type);
   const pieces: Pieces = { text: [], calls: [], results: [] };
   if (Array.isArray(m.parts)) for (const p of m.parts) readPart(p, pieces, into.skipped);
@@ -116,7 +130,8 @@ function readMessage(m: unknown, into: ReadMessages): void {
   }
   // A user turn may carry tool results (Anthropic's tool_result blocks) next to its text.
   for (const r of pieces.results) into.messages.push({ role: 'tool', toolCallId: r.id, content: r.content });
-  if (text !== '' || pieces.results.length === 0) into.messages.push({ role: 'user', content: text });
+  // A turn of images or audio alone has no text to send (its parts are listed as skipped).
+  if (text !== '') into.messages.push({ role: 'user', content: text });
 }
 
 /** A stored message list (or one message, or plain text) as neutral messages. */
