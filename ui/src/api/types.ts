@@ -273,3 +273,43 @@ export interface WhoAmI {
   project_id: string | null;
   auth_required: boolean;
 }
+
+export interface HealthCheckResult {
+  server_name: string;
+  status: 'up' | 'degraded' | 'down' | 'stale' | 'unknown';
+  latency_ms: number | null;
+  tools: Array<{ name: string; description: string | null; input_schema: Record<string, unknown>; annotations: Record<string, unknown> | null }>;
+  tools_count: number;
+  schema_hash: string | null;
+  checked_at: string | null;
+  error: string | null;
+  source: 'config' | 'discovered';
+  transport: string | null;
+  trigger: string | null;
+  protocol_version: string | null;
+  server_info: { name: string; version: string } | null;
+  steps: Array<{ step: string; status: string; latency_ms: number | null; error: string | null }>;
+  consecutive_failures: number;
+  last_seen_at: string | null;
+}
+
+export interface SchemaDrift {
+  id: string;
+  detected_at: string;
+  has_breaking: boolean;
+  changes: Array<{ drift_type: 'breaking' | 'compatible' | 'warning'; kind: string; tool_name: string; param_name: string | null }>;
+  diff: string;
+  sessions: Array<{ project_id: string; session_id: string }>;
+}
+
+export interface SecurityScan {
+  scan_id: string;
+  server_name: string;
+  scanned_at: string;
+  error: string | null;
+  findings_count: number;
+  critical_count: number;
+  high_count: number;
+  highest_severity: string | null;
+  findings: Array<{ rule_id: string; severity: string; category: string; title: string; description: string; remediation: string; tool_name: string | null; evidence: string }>;
+}

@@ -42,7 +42,10 @@ export function Figure({ label, value, hint }: { label: string; value: string; h
   );
 }
 
-const STATUS_CLASS: Record<string, string> = { ok: 'good', success: 'good', resolved: 'good', up: 'good', error: 'bad', triggered: 'bad', down: 'bad', cancelled: 'warn', unset: 'neutral' };
+const STATUS_CLASS: Record<string, string> = {
+  ok: 'good', success: 'good', resolved: 'good', up: 'good', error: 'bad', triggered: 'bad', down: 'bad', cancelled: 'warn', unset: 'neutral',
+  degraded: 'warn', stale: 'warn', critical: 'bad', high: 'bad', medium: 'warn', warning: 'warn', breaking: 'bad', compatible: 'good',
+};
 
 /** A status word with its colour; the word itself carries the meaning, so colour is never the only cue. */
 export function Badge({ value }: { value: string | null | undefined }) {

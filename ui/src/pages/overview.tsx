@@ -1,10 +1,11 @@
 import { useMemo } from 'preact/hooks';
-import type { AlertList, CostBreakdown, CostSummary, Stats } from '../api/types.js';
+import type { AlertList, CostBreakdown, CostSummary, Stats, TraceList } from '../api/types.js';
 import { TimeChart } from '../components/chart.js';
 import { Badge, BarTable, Card, Figure, SendTraces, Status } from '../components/ui.js';
 import { useApi, useNow, useTitle } from '../hooks.js';
 import { openAlerts } from '../lib/alerts.js';
-import { formatAgo, formatCost, formatCount, formatPercent, formatRate } from '../lib/format.js';
+import { formatAgo, formatCost, formatCount, formatDuration, formatPercent, formatRate, formatTime } from '../lib/format.js';
+import { traceHref } from '../lib/routes.js';
 import { dayStartUtc, weekStartUtc } from '../lib/time.js';
 import { Link } from '../router.js';
 
@@ -23,6 +24,7 @@ export function Overview() {
   const costWeek = useApi<CostSummary>(`/api/costs/summary?from=${encodeURIComponent(week)}&limit=5`);
   const tools = useApi<CostBreakdown>('/api/costs/breakdown?window=7d&limit=1000');
   const alerts = useApi<AlertList>('/api/alerts?limit=200');
+  const latest = useApi<TraceList>('/api/traces?limit=5');
   const topTools = useMemo(() => (tools.data?.by_tool ?? []).filter((t) => t.error_calls > 0).sort((a, b) => b.error_calls - a.error_calls).slice(0, 5), [tools.data]);
   const open = useMemo(() => openAlerts(alerts.data?.alerts ?? []).slice(0, 5), [alerts.data]);
   const days = day.data;
@@ -73,6 +75,19 @@ export function Overview() {
                 )}
               </Status>
               <p><Link href="/alerts">Alert history</Link></p>
+            </Card>
+            <Card title="Latest traces">
+              <Status {...latest} what="traces">
+                {(l) => (
+                  <ul class="plain">
+                    {l.traces.map((t) => (
+                      <li key={t.id}><Link href={traceHref(t.id)}>{t.name ?? t.id}</Link> <Badge value={t.status} />{' '}
+                        <span class="muted small">{formatTime(t.startedAt)} · {formatDuration(t.durationMs)}</span></li>
+                    ))}
+                  </ul>
+                )}
+              </Status>
+              <p><Link href="/traces">All traces</Link></p>
             </Card>
             <Card title="Cost per day (UTC)" wide>
               <TimeChart daily times={perDay.times} series={perDay.series} summary={`Cost per day for the last ${perDay.times.length} days with data`} />
