@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiKey } from './api/credentials.js';
+import { PageBoundary } from './components/boundary.js';
 import { Alerts } from './pages/alerts.js';
 import { Costs } from './pages/costs.js';
 import { Live } from './pages/live.js';
@@ -67,7 +68,7 @@ export function App() {
         </nav>
         <Link href="/settings" class={`key-state${hasKey ? ' set' : ''}`}>{hasKey ? 'Key set' : 'No key'}</Link>
       </header>
-      <main id="main" ref={main} tabIndex={-1}>{page}</main>
+      <main id="main" ref={main} tabIndex={-1}><PageBoundary key={pathname}>{page}</PageBoundary></main>
     </>
   );
 }

@@ -9,7 +9,7 @@ export interface Loaded<T> {
 }
 
 /** GET `path` (null: nothing to load yet) and re-GET when it or the credentials change; a stale answer never overwrites a newer one. */
-export function useApi<T>(path: string | null): Loaded<T> {
+export function useApi<T>(path: string | null, opts: { refreshMs?: number } = {}): Loaded<T> {
   const [state, setState] = useState<{ data: T | null; error: ApiError | null; loading: boolean }>({ data: null, error: null, loading: path !== null });
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((t) => t + 1), []);
@@ -18,6 +18,11 @@ export function useApi<T>(path: string | null): Loaded<T> {
     window.addEventListener('lookspan:credentials', onCredentials);
     return () => window.removeEventListener('lookspan:credentials', onCredentials);
   }, []);
+  useEffect(() => {
+    if (!opts.refreshMs) return;
+    const t = setInterval(() => setTick((n) => n + 1), opts.refreshMs);
+    return () => clearInterval(t);
+  }, [opts.refreshMs]);
   useEffect(() => {
     if (path === null) {
       setState({ data: null, error: null, loading: false });

@@ -144,3 +144,14 @@ OTEL_EXPORTER_OTLP_TRACES_HEADERS=authorization=Bearer%20<key>`}</pre>
     </div>
   );
 }
+
+/** A filter form that folds away on a narrow screen (open on a wide one, or while filters are set). */
+export function FilterBox({ active, children }: { active: number; children: ComponentChildren }) {
+  const narrow = typeof matchMedia === 'function' && matchMedia('(max-width: 600px)').matches;
+  return (
+    <details class="filter-box" open={!narrow || active > 0}>
+      <summary>Filters{active > 0 ? ` (${active} set)` : ''}</summary>
+      {children}
+    </details>
+  );
+}

@@ -17,14 +17,16 @@ export function Overview() {
   const minute = Math.floor(now / 60_000) * 60_000;
   const today = dayStartUtc(new Date(minute)).toISOString();
   const week = weekStartUtc(new Date(minute)).toISOString();
-  const everything = useApi<Stats>('/api/stats?window=all');
-  const hour = useApi<Stats>('/api/stats?window=1h');
-  const day = useApi<Stats>('/api/stats?window=24h');
-  const costToday = useApi<CostSummary>(`/api/costs/summary?from=${encodeURIComponent(today)}&limit=5`);
-  const costWeek = useApi<CostSummary>(`/api/costs/summary?from=${encodeURIComponent(week)}&limit=5`);
-  const tools = useApi<CostBreakdown>('/api/costs/breakdown?window=7d&limit=1000');
-  const alerts = useApi<AlertList>('/api/alerts?limit=200');
-  const latest = useApi<TraceList>('/api/traces?limit=5');
+  // The figures refresh every half minute while the page is open.
+  const every = { refreshMs: 30_000 };
+  const everything = useApi<Stats>('/api/stats?window=all', every);
+  const hour = useApi<Stats>('/api/stats?window=1h', every);
+  const day = useApi<Stats>('/api/stats?window=24h', every);
+  const costToday = useApi<CostSummary>(`/api/costs/summary?from=${encodeURIComponent(today)}&limit=5`, every);
+  const costWeek = useApi<CostSummary>(`/api/costs/summary?from=${encodeURIComponent(week)}&limit=5`, every);
+  const tools = useApi<CostBreakdown>('/api/costs/breakdown?window=7d&limit=1000', every);
+  const alerts = useApi<AlertList>('/api/alerts?limit=200', every);
+  const latest = useApi<TraceList>('/api/traces?limit=5', every);
   const topTools = useMemo(() => (tools.data?.by_tool ?? []).filter((t) => t.error_calls > 0).sort((a, b) => b.error_calls - a.error_calls).slice(0, 5), [tools.data]);
   const open = useMemo(() => openAlerts(alerts.data?.alerts ?? []).slice(0, 5), [alerts.data]);
   const days = day.data;

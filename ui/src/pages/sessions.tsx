@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { HEALTH_TAGS, type SessionList } from '../api/types.js';
-import { ErrorBox, HealthTag, SelectField, TextField } from '../components/ui.js';
+import { ErrorBox, FilterBox, HealthTag, SelectField, TextField } from '../components/ui.js';
 import { useApi, useTitle } from '../hooks.js';
 import { formatCost, formatCount, formatDuration, formatTime } from '../lib/format.js';
 import { sessionHref } from '../lib/routes.js';
@@ -28,6 +28,7 @@ export function Sessions({ search }: { search: string }) {
   return (
     <>
       <h1 tabIndex={-1}>Sessions</h1>
+      <FilterBox active={KEYS.filter((k) => k !== 'offset' && q.get(k)).length}>
       <form class="filters" aria-label="Session filters" onSubmit={(e) => { e.preventDefault(); go({ ...draft, offset: '' }); }}>
         <TextField id="s-agent" label="Agent" value={draft.agent ?? ''} onInput={(v) => set('agent', v)} />
         <SelectField id="s-health" label="Health" value={draft.healthTag ?? ''} onChange={(v) => set('healthTag', v)}
@@ -42,6 +43,7 @@ export function Sessions({ search }: { search: string }) {
           <button type="button" class="secondary" onClick={() => navigate('/sessions')}>Clear</button>
         </div>
       </form>
+      </FilterBox>
       {list.error && <ErrorBox error={list.error} what="sessions" />}
       {!list.error && !list.data && <p class="muted" aria-busy="true">Loading sessions…</p>}
       {list.data && (list.data.sessions.length === 0 ? <p class="muted">No sessions match.</p> : (

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { TraceList } from '../api/types.js';
-import { Badge, ErrorBox, SelectField, TextField } from '../components/ui.js';
+import { Badge, ErrorBox, FilterBox, SelectField, TextField } from '../components/ui.js';
 import { useApi, useTitle } from '../hooks.js';
 import { download } from '../lib/download.js';
 import { formatCost, formatCount, formatDuration, formatTime } from '../lib/format.js';
@@ -55,6 +55,7 @@ export function Traces({ search }: { search: string }) {
   return (
     <>
       <h1 tabIndex={-1}>Traces</h1>
+      <FilterBox active={new URLSearchParams(toSearch({ ...filters, offset: 0, limit: DEFAULT_LIMIT })).size}>
       <form class="filters" onSubmit={apply} aria-label="Trace filters">
         <SelectField id="f-status" label="Status" value={draft.status ?? ''} onChange={(v) => set('status', v)}
           options={[['', 'any'], ...TRACE_STATUSES.map((s) => [s, s] as const)]} />
@@ -72,6 +73,7 @@ export function Traces({ search }: { search: string }) {
           <button type="button" class="secondary" onClick={() => navigate('/traces')}>Clear</button>
         </div>
       </form>
+      </FilterBox>
 
       <div class="toolbar" role="group" aria-label="Export the traces shown">
         <span>Export what is shown:</span>
