@@ -11,6 +11,8 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,7 +47,9 @@ beforeAll(async () => {
       schedule: false, timeoutSeconds: 60, degradedLatencyMs: 60_000,
       servers: [mcpFixture('weather', 'docs', version), mcpFixture('calculator', 'poisoned')],
     };
-    [server, keyed] = await Promise.all([startTestServer({ mcp }), startTestServer({ auth: { apiKeys: [`${KEY}:admin`] } })]);
+    // Alert deliveries may go to the test's own webhook receiver on loopback.
+    const alerts: LookspanConfigInput['alerts'] = { outbound: { allowHttp: true, allowHosts: ['127.0.0.1'] } };
+    [server, keyed] = await Promise.all([startTestServer({ mcp, alerts }), startTestServer({ auth: { apiKeys: [`${KEY}:admin`] } })]);
     metrics.setupMs = { serversStarted: Math.round(performance.now() - t0) };
     await Promise.all([ingest(server, generate(Date.now()).spans).then(() => { (metrics.setupMs as Record<string, number>).ingested = Math.round(performance.now() - t0); }), (async () => {
       await Promise.all([postOk('/api/health/check', { server_name: 'weather' }), postOk('/api/security/scan', { server_name: 'calculator' })]);
@@ -342,6 +346,42 @@ describe('the dashboard', () => {
     await shot(page, 'mcp-servers', true);
     await page.close();
     expect(errors).toEqual([]);
+  });
+
+  it('saves alert delivery, sends a test alert to a real webhook, and saves prevention for an agent', async () => {
+    const received: string[] = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        received.push(body);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    try {
+      const { page, errors } = await watchedPage(context);
+      await page.goto(`${server.httpUrl}/alerts`);
+      await settled(page);
+      await page.getByLabel('Webhook URL', { exact: true }).fill(`http://127.0.0.1:${(hook.address() as AddressInfo).port}/alerts`);
+      await page.getByRole('button', { name: 'Save delivery' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      await page.getByLabel('Test target', { exact: true }).selectOption('webhook');
+      await page.getByRole('button', { name: 'Send a test alert' }).click();
+      await page.getByRole('status').filter({ hasText: 'Test alert sent to the webhook.' }).waitFor();
+      expect(received).toHaveLength(1);
+      await page.getByLabel('Agent', { exact: true }).selectOption('planner');
+      await page.getByLabel('Max steps', { exact: true }).fill('40');
+      await page.getByRole('button', { name: 'Save for planner' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved for planner.' }).waitFor();
+      const saved = (await (await fetch(`${server.httpUrl}/api/agents/planner/prevention-config`)).json()) as { max_steps: number };
+      expect(saved.max_steps).toBe(40);
+      await page.close();
+      // The one refusal: the agent had no config of its own before it was saved (GET answered 404).
+      expect(errors.filter((e) => !/status of 404/.test(e))).toEqual([]);
+    } finally {
+      await new Promise((r) => hook.close(r));
+    }
   });
 
   it('records the bundle size', async () => {
