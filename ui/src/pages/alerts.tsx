@@ -125,8 +125,9 @@ function PreventionForm() {
   useEffect(() => {
     const c = cfg.data;
     setForm(c ? Object.fromEntries(Object.entries(c).map(([k, v]) => [k, typeof v === 'boolean' ? v : v === null ? '' : String(v)])) : { loop_enabled: true, cb_enabled: true, loop_action: 'warn' });
-    setNote(null);
   }, [cfg.data, agent]);
+  // A saved note outlives the reload that follows the save; choosing another agent clears it.
+  useEffect(() => setNote(null), [agent]);
   const save = async (e: Event) => {
     e.preventDefault();
     const body: Record<string, unknown> = { loop_enabled: form.loop_enabled === true, cb_enabled: form.cb_enabled === true, loop_action: form.loop_action || 'warn' };

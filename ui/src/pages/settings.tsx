@@ -13,6 +13,9 @@ export function Settings() {
   const [saved, setSaved] = useState<string | null>(null);
   const [mode, setMode] = useState<Theme>(theme());
   const who = useApi<WhoAmI>('/api/auth/whoami');
+  // The projects this credential may read; a key bound to one sees that one only.
+  const projects = useApi<{ projects: Array<{ id: string; name: string }> }>('/api/projects');
+  const choices = projects.data?.projects ?? [];
   const save = (e: Event) => {
     e.preventDefault();
     if (key.trim()) setApiKey(key);
@@ -35,7 +38,12 @@ export function Settings() {
         </p>
         <form class="stack" onSubmit={save} aria-label="API key and project">
           <TextField id="set-key" label={`API key${apiKey() ? ' (one is set; type to replace)' : ''}`} type="password" value={key} onInput={setKey} placeholder="lsk_…" />
-          <TextField id="set-project" label="Project (empty: the key's own, or default)" value={proj} onInput={setProj} />
+          {choices.length > 0 ? (
+            <SelectField id="set-project" label="Project" value={proj} onChange={setProj}
+              options={[['', "the key's own, or default"], ...choices.map((p) => [p.id, p.name === p.id ? p.id : `${p.name} (${p.id})`] as const)]} />
+          ) : (
+            <TextField id="set-project" label="Project (empty: the key's own, or default)" value={proj} onInput={setProj} />
+          )}
           <div class="actions">
             <button type="submit">Save</button>
             <button type="button" class="secondary" onClick={forget} disabled={!apiKey()}>Forget the key</button>
