@@ -224,7 +224,15 @@ describe('the dashboard', () => {
       const rows = parseCsv(await readFile((await download.path())!, 'utf8')).filter((r) => r.length > 1);
       expect(rows[0][0]).toBe('id');
       expect(rows.slice(1).map((r) => r[0]).sort(), query).toEqual([...shown].sort());
-      await page.getByRole('status').filter({ hasText: `${shown.length} traces` }).waitFor();
+      // The page read X-Lookspan-Export-Count and found it equal to the rows shown.
+      await page.getByRole('status').filter({ hasText: new RegExp(`^lookspan-traces-\\S+\\.csv: ${shown.length} traces, SHA-256 [0-9a-f]{16}`) }).waitFor();
+      if (query === '?status=error') {
+        // The other formats take the same query: the JSON file holds the same traces.
+        const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'JSON' }).click()]);
+        const file = JSON.parse(await readFile((await json.path())!, 'utf8')) as { count: number; traces: Array<{ id: string }> };
+        expect(file.traces.map((t) => t.id).sort()).toEqual([...shown].sort());
+        expect(file.count).toBe(shown.length);
+      }
     }
     // A filter the export does not take disables the buttons and says why.
     await page.goto(`${server.httpUrl}/traces?agent=planner`);
