@@ -74,6 +74,8 @@ function TraceView({ trace }: { trace: Trace }) {
                     ) : <span class="fold-space" />}
                     <button type="button" class="span-name" aria-pressed={r.index === selected} onClick={() => setSelected(r.index)} onKeyDown={(e) => onKey(e, pos)}>
                       <span class={`type type-${s.type}`}>{s.type.replace('_call', '')}</span> {s.name}
+                      {/* Not colour alone: a failed span is marked in text too. */}
+                      {s.status === 'error' && <><span class="err-mark" aria-hidden="true"> ✕</span><span class="sr-only"> (error)</span></>}
                     </button>
                   </span>
                   <span class="wf-track" aria-hidden="true">
