@@ -116,6 +116,7 @@ export function Live() {
         <TextField id="l-agent" label="Agent" value={draft.agent ?? ''} onInput={(v) => set('agent', v)} placeholder="a, b" />
         <TextField id="l-session" label="Session" value={draft.session ?? ''} onInput={(v) => set('session', v)} />
         <TextField id="l-model" label="Model" value={draft.model ?? ''} onInput={(v) => set('model', v)} />
+        <TextField id="l-provider" label="Provider" value={draft.provider ?? ''} onInput={(v) => set('provider', v)} />
         <TextField id="l-server" label="MCP server" value={draft.server ?? ''} onInput={(v) => set('server', v)} />
         <TextField id="l-service" label="Service" value={draft.service ?? ''} onInput={(v) => set('service', v)} />
         <div class="actions"><button type="submit">Apply filters</button></div>
