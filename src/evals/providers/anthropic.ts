@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { kindOfStatus, ProviderError, retryAfterMs } from './errors.js';
 import type { ChatClient, ChatMessage, ChatRequest, ChatResult, ToolCall } from './types.js';
 
@@ -68,7 +68,7 @@ export function anthropicParams(req: ChatRequest): { params: Params; dropped: st
   return { params, dropped };
 }
 
-function failure(err: unknown): unknown {
+function failure(Anthropic: typeof import('@anthropic-ai/sdk').default, err: unknown): unknown {
   if (err instanceof Anthropic.APIUserAbortError) return new ProviderError({ kind: 'aborted', provider: 'anthropic', message: 'the Anthropic request was cancelled' });
   if (err instanceof Anthropic.APIConnectionTimeoutError) return new ProviderError({ kind: 'timeout', provider: 'anthropic', message: 'the Anthropic request timed out (evals.timeoutMs)' });
   if (err instanceof Anthropic.APIConnectionError) return new ProviderError({ kind: 'connection', provider: 'anthropic', message: `could not reach Anthropic: ${err.message}` });
@@ -84,16 +84,22 @@ function failure(err: unknown): unknown {
 
 /** Anthropic through the official `@anthropic-ai/sdk`; its own retries are off (retry.ts retries). */
 export function anthropicClient(opts: { apiKey: string; baseUrl: string; timeoutMs: number }): ChatClient {
-  const client = new Anthropic({ apiKey: opts.apiKey, authToken: null, baseURL: opts.baseUrl || ANTHROPIC_DEFAULT_BASE_URL, timeout: opts.timeoutMs, maxRetries: 0 });
+  // Loaded at the first call, as the OpenAI SDK is; authToken null so ANTHROPIC_AUTH_TOKEN is never read.
+  let loaded: Promise<{ sdk: typeof import('@anthropic-ai/sdk').default; client: Anthropic }> | null = null;
+  const load = () => (loaded ??= import('@anthropic-ai/sdk').then(({ default: sdk }) => ({
+    sdk,
+    client: new sdk({ apiKey: opts.apiKey, authToken: null, baseURL: opts.baseUrl || ANTHROPIC_DEFAULT_BASE_URL, timeout: opts.timeoutMs, maxRetries: 0 }),
+  })));
   return {
     provider: 'anthropic',
     async chat(req, signal) {
       const { params, dropped } = anthropicParams(req);
+      const { sdk, client } = await load();
       try {
         const out = req.stream ? await streamed(client, params, signal) : await whole(client, params, signal);
         return { ...out, provider: 'anthropic', dropped };
       } catch (err) {
-        throw failure(err);
+        throw failure(sdk, err);
       }
     },
   };

@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { kindOfStatus, ProviderError, retryAfterMs } from './errors.js';
 import type { ChatClient, ChatMessage, ChatRequest, ChatResult, ToolCall } from './types.js';
 
@@ -41,7 +41,7 @@ export function openAiParams(req: ChatRequest): { params: Params; dropped: strin
   return { params, dropped: p.topK !== undefined ? ['topK'] : [] };
 }
 
-function failure(err: unknown): unknown {
+function failure(OpenAI: typeof import('openai').default, err: unknown): unknown {
   if (err instanceof OpenAI.APIUserAbortError) return new ProviderError({ kind: 'aborted', provider: 'openai', message: 'the OpenAI request was cancelled' });
   if (err instanceof OpenAI.APIConnectionTimeoutError) return new ProviderError({ kind: 'timeout', provider: 'openai', message: 'the OpenAI request timed out (evals.timeoutMs)' });
   if (err instanceof OpenAI.APIConnectionError) return new ProviderError({ kind: 'connection', provider: 'openai', message: `could not reach OpenAI: ${err.message}` });
@@ -57,17 +57,23 @@ function failure(err: unknown): unknown {
 
 /** OpenAI and OpenAI-compatible endpoints through the official `openai` package; its own retries are off (retry.ts retries). */
 export function openAiClient(opts: { apiKey: string; baseUrl: string; timeoutMs: number }): ChatClient {
-  // Everything explicit, so the SDK never reads OPENAI_* itself: the config decided them already.
-  const client = new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseUrl || OPENAI_DEFAULT_BASE_URL, timeout: opts.timeoutMs, maxRetries: 0, organization: null, project: null });
+  // Loaded at the first call: a server that never evaluates does not pay for the SDK at start-up.
+  let loaded: Promise<{ sdk: typeof import('openai').default; client: OpenAI }> | null = null;
+  const load = () => (loaded ??= import('openai').then(({ default: sdk }) => ({
+    sdk,
+    // Everything explicit, so the SDK never reads OPENAI_* itself: the config decided them already.
+    client: new sdk({ apiKey: opts.apiKey, baseURL: opts.baseUrl || OPENAI_DEFAULT_BASE_URL, timeout: opts.timeoutMs, maxRetries: 0, organization: null, project: null }),
+  })));
   return {
     provider: 'openai',
     async chat(req, signal) {
       const { params, dropped } = openAiParams(req);
+      const { sdk, client } = await load();
       try {
         const out = req.stream ? await streamed(client, params, signal) : await whole(client, params, signal);
         return { ...out, provider: 'openai', dropped };
       } catch (err) {
-        throw failure(err);
+        throw failure(sdk, err);
       }
     },
   };
