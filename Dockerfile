@@ -1,6 +1,7 @@
 # Lookspan container image: `docker build -t lookspan:0.1.0 .` from a checkout.
-# Two stages: the first compiles src/ to dist/ with the dev toolchain, the
-# second holds only production dependencies, dist/ and proto/.
+# Two stages: the first compiles src/ to dist/ and builds the dashboard (ui/)
+# into dist/ui with the dev toolchain; the second holds only production
+# dependencies, dist/ and proto/.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -8,6 +9,7 @@ COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY ui ./ui
 RUN npm run build
 
 FROM node:20-bookworm-slim
