@@ -34,6 +34,7 @@ let artifacts: string;
 let mcpDir: string;
 const metrics: Record<string, unknown> = {};
 
+// The hook builds the UI, starts chromium and two servers at once: minutes on a loaded machine, seconds on a quiet one.
 beforeAll(async () => {
   artifacts = process.env.LOOKSPAN_UI_ARTIFACTS ?? await mkdtemp(path.join(tmpdir(), 'lookspan-ui-artifacts-'));
   const t0 = performance.now();
@@ -61,7 +62,7 @@ beforeAll(async () => {
   metrics.uiBuildMs = build.built ? Math.round(build.ms) : 'current build reused';
   (metrics.setupMs as Record<string, number>).ready = Math.round(performance.now() - t0);
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await context?.close();
