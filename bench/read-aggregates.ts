@@ -86,23 +86,29 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
  * Wall-clock p50/p95, and the process CPU per run (all DuckDB threads): on a machine shared with
  * other work the wall clock mostly measures the neighbours, the CPU time far less so.
  */
-async function measure(name: string, fn: () => Promise<unknown>): Promise<string> {
+async function measure(name: string, fn: () => Promise<unknown>): Promise<void> {
   const ms: number[] = [];
   let cpuUs = 0;
-  // The first runs warm the Parquet metadata cache and DuckDB's buffers.
-  for (let i = 0; i < RUNS + 2; i++) {
-    const t = performance.now();
-    const c0 = process.cpuUsage();
-    await fn();
-    const c = process.cpuUsage(c0);
-    if (i >= 2) {
-      ms.push(performance.now() - t);
-      cpuUs += c.user + c.system;
+  try {
+    // The first runs warm the Parquet metadata cache and DuckDB's buffers.
+    for (let i = 0; i < RUNS + 2; i++) {
+      const t = performance.now();
+      const c0 = process.cpuUsage();
+      await fn();
+      const c = process.cpuUsage(c0);
+      if (i >= 2) {
+        ms.push(performance.now() - t);
+        cpuUs += c.user + c.system;
+      }
     }
+  } catch (err) {
+    // One read that fails (e.g. past DuckDB's memory limit at 10M) is reported, and the others still measured.
+    console.log(`  ${name.padEnd(28)} failed: ${(err as Error).message.split('\n')[0]}`);
+    return;
   }
   // The issue's target at 10M spans: aggregates under 300 ms (p95).
   const verdict = pct(ms, 0.95) < 300 ? 'PASS' : 'FAIL';
-  return `${name.padEnd(28)} p50 ${pct(ms, 0.5).toFixed(0).padStart(5)} ms   p95 ${pct(ms, 0.95).toFixed(0).padStart(5)} ms   CPU ${(cpuUs / RUNS / 1000).toFixed(0).padStart(5)} ms/run   target p95 < 300 ms: ${verdict}`;
+  console.log(`  ${name.padEnd(28)} p50 ${pct(ms, 0.5).toFixed(0).padStart(5)} ms   p95 ${pct(ms, 0.95).toFixed(0).padStart(5)} ms   CPU ${(cpuUs / RUNS / 1000).toFixed(0).padStart(5)} ms/run   target p95 < 300 ms: ${verdict}`);
 }
 
 async function main(): Promise<void> {
@@ -131,19 +137,17 @@ async function main(): Promise<void> {
     }));
     const exportDir = path.join(dir, 'exports');
     await import('node:fs/promises').then((fs) => fs.mkdir(exportDir));
-    const lines = [
-      await measure('costs summary (7d)', () => db.withSnapshot((c) => costReport(c, { projectId: 'default', ...win(168), limit: 100 }))),
-      await measure('costs breakdown (24h)', () => db.withSnapshot((c) => costReport(c, { projectId: 'default', ...win(24), limit: 100 }))),
-      await measure('stats (7d)', () => db.withSnapshot((c) => statsReport(c, { projectId: 'default', ...win(168) }))),
-      await measure('anomalies (1h vs 7d)', () => db.withSnapshot((c) => detectAnomalies(c, { ...anomalies, projectId: 'default', nowUs: Date.now() * 1000, limit: 100 }))),
-      await measure('SLO status (10 SLOs, 24h)', () => db.withSnapshot((c) => evaluateSlos(c, slos, Date.now() * 1000))),
-      await measure('CSV export (10k traces)', async () => {
-        const out = await exportTraces(db, exportDir, { filter: { projectId: 'default', limit: 10_000 }, format: 'csv', raw: false, version: 'bench', nowMs: Date.now() });
-        if (out.provenance.count !== 10_000) throw new Error(`export held ${out.provenance.count} traces`);
-        await out.remove();
-      }),
-    ];
-    for (const l of lines) console.log(`  ${l}`);
+    await measure('costs summary (7d)', () => db.withSnapshot((c) => costReport(c, { projectId: 'default', ...win(168), limit: 100 })));
+    // As GET /api/costs/breakdown asks: by model and tool, no agent attribution.
+    await measure('costs breakdown (24h)', () => db.withSnapshot((c) => costReport(c, { projectId: 'default', ...win(24), limit: 100, byAgent: false })));
+    await measure('stats (7d)', () => db.withSnapshot((c) => statsReport(c, { projectId: 'default', ...win(168) })));
+    await measure('anomalies (1h vs 7d)', () => db.withSnapshot((c) => detectAnomalies(c, { ...anomalies, projectId: 'default', nowUs: Date.now() * 1000, limit: 100 })));
+    await measure('SLO status (10 SLOs, 24h)', () => db.withSnapshot((c) => evaluateSlos(c, slos, Date.now() * 1000)));
+    await measure('CSV export (10k traces)', async () => {
+      const out = await exportTraces(db, exportDir, { filter: { projectId: 'default', limit: 10_000 }, format: 'csv', raw: false, version: 'bench', nowMs: Date.now() });
+      if (out.provenance.count !== 10_000) throw new Error(`export held ${out.provenance.count} traces`);
+      await out.remove();
+    });
     console.log(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   } finally {
     await store.close(Date.now() + 30_000);

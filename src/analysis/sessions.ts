@@ -5,7 +5,7 @@ import { SPAN_PROBLEM_SQL, healthTagSql, type HealthTag } from './health-tags.js
 import { isoSql, queryRows } from './rows.js';
 import { SERVER_CALL_SQL } from './spans.js';
 import { idSource } from '../store/lake/id-lookup.js';
-import { paramList, spanSemiJoin, startedEarlier, windowParts, windowSearch } from './trace-window.js';
+import { paramList, partsBefore, partsSince, spanSemiJoin, windowParts, windowSearch } from './trace-window.js';
 
 /**
  * Sessions: the traces that name one `session_id` (a trace's session is
@@ -208,22 +208,28 @@ export async function listSessions(conn: DuckDBConnection, f: SessionFilter): Pr
                  tags AS (${healthTagSql(`SELECT sid, tool_name, started_at, status, ${SPAN_PROBLEM_SQL} AS problem FROM ws`)})`;
         tagJoin = ` JOIN tags ON tags.sid = g.session_id AND tags.health_tag = ${add(f.healthTag)}`;
       }
+      // Sessions that started before the bound (one of their parts, or of their traces' parts, starts before it)
+      // are dropped in the same statement, so each window is one round trip.
+      const early = bound === null ? '' : `,
+        early AS (
+          SELECT session_id FROM all_trace_parts WHERE project_id = $1 AND ${partsBefore(bound, add)}
+            AND session_id IN (SELECT session_id FROM g)
+          UNION SELECT t.session_id FROM t WHERE t.trace_id IN (
+            SELECT trace_id FROM all_trace_parts WHERE project_id = $1 AND ${partsBefore(bound, add)}
+              AND trace_id IN (SELECT trace_id FROM t)))`;
       // Only the columns the filters and the order need, so DuckDB merges just those aggregates.
       const rows = await queryRows(conn, `
         WITH parts AS (${parts}), merged AS (${MERGED_TRACES}),
         t AS (SELECT trace_id, session_id, started_at, error_count FROM merged WHERE ${traceConds.join(' AND ')}),
         g AS (SELECT session_id, min(started_at) AS started_at, list(trace_id) AS trace_ids FROM t GROUP BY session_id
-              ${having.length > 0 ? `HAVING ${having.join(' AND ')}` : ''})${tags}
+              ${having.length > 0 ? `HAVING ${having.join(' AND ')}` : ''})${tags}${early}
         SELECT g.session_id, epoch_us(g.started_at) AS start_us, g.trace_ids FROM g${tagJoin}
+        ${bound === null ? '' : 'WHERE g.session_id NOT IN (SELECT session_id FROM early)'}
         ORDER BY g.started_at DESC, g.session_id LIMIT ${add(limit)}`, params);
       return rows.map((r) => ({ session_id: String(r.session_id), start_us: Number(r.start_us), trace_ids: (r.trace_ids as string[]) ?? [] }));
     },
-    // A session started before the bound when a part naming it, or a part of one of its traces, did:
-    // two multi-id lookups of the page's sessions and traces in the files whose filters may hold them.
-    startedBefore: async (bound, rows) => {
-      const early = await startedEarlier(conn, f.projectId, bound, rows.flatMap((r) => r.trace_ids), rows.map((r) => r.session_id));
-      return new Set(rows.filter((r) => early.sessions.has(r.session_id) || r.trace_ids.some((id) => early.traces.has(id))));
-    },
+    // fetch drops them itself.
+    startedBefore: async () => new Set(),
     partsPerRow: SESSION_PARTS_HINT,
   });
   if (page.rows.length === 0) return { sessions: [], hasMore: page.hasMore };
@@ -235,11 +241,10 @@ export async function listSessions(conn: DuckDBConnection, f: SessionFilter): Pr
 /** The full summaries of a window's sessions, newest first: their traces merged from the parts starting no earlier than the oldest. */
 async function sessionRows(conn: DuckDBConnection, projectId: string, page: WindowRow[]): Promise<SessionRow[]> {
   const { params, add } = paramList([projectId]);
-  const parts = await idSource(conn, {
-    projectId, kind: 'traces', keys: [{ column: 'trace_id', ids: page.flatMap((r) => r.trace_ids) }], sinceUs: Math.min(...page.map((r) => r.start_us)),
-  }, add);
+  const since = partsSince(Math.min(...page.map((r) => r.start_us)), add);
+  const traces = add(listValue(page.flatMap((r) => r.trace_ids)));
   const rows = await queryRows(conn, `
-    WITH parts AS (SELECT * EXCLUDE (date) FROM (${parts})),
+    WITH parts AS (SELECT * EXCLUDE (date) FROM all_trace_parts WHERE project_id = $1 AND ${since} AND trace_id IN (SELECT unnest(${traces}::VARCHAR[]))),
     merged AS (${MERGED_TRACES}),
     t AS (SELECT * FROM merged WHERE session_id IS NOT NULL),
     g AS (${SESSION_GROUP})

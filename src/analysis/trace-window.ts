@@ -1,5 +1,4 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { idSource } from '../store/lake/id-lookup.js';
 import { MERGED_TRACES } from '../store/lake/relations.js';
 import { queryRows } from './rows.js';
 import { isoDate } from './window.js';
@@ -64,26 +63,19 @@ export async function partRange(conn: DuckDBConnection, projectId: string): Prom
 export const partsSince = (boundUs: number, add: (v: DuckDBValue) => string) =>
   `date >= ${add(isoDate(boundUs))} AND started_at >= make_timestamp(${add(boundUs)}::BIGINT)`;
 
-/**
- * Which of `traceIds` and `sessionIds` have a trace part starting before
- * `boundUs` (a part of that trace, or a part naming that session): one
- * multi-id lookup in the files whose filters may hold them.
- */
-export async function startedEarlier(
-  conn: DuckDBConnection, projectId: string, boundUs: number, traceIds: readonly string[], sessionIds: readonly string[] = [],
-): Promise<{ traces: Set<string>; sessions: Set<string> }> {
-  if (traceIds.length === 0 && sessionIds.length === 0) return { traces: new Set(), sessions: new Set() };
+/** The condition on trace parts starting before `boundUs`. */
+export const partsBefore = (boundUs: number, add: (v: DuckDBValue) => string) =>
+  `date <= ${add(isoDate(boundUs))} AND started_at < make_timestamp(${add(boundUs)}::BIGINT)`;
+
+/** Trace ids among `ids` with a part starting before `boundUs`. */
+export async function startedEarlier(conn: DuckDBConnection, projectId: string, boundUs: number, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
   const { params, add } = paramList([projectId]);
-  const parts = await idSource(conn, {
-    projectId, kind: 'traces', beforeUs: boundUs, keys: [{ column: 'trace_id', ids: traceIds }, { column: 'session_id', ids: sessionIds }],
-  }, add);
-  const rows = await queryRows(conn, `SELECT DISTINCT trace_id, session_id FROM (${parts})`, params);
-  const traces = new Set(traceIds);
-  const sessions = new Set(sessionIds);
-  return {
-    traces: new Set(rows.map((r) => String(r.trace_id)).filter((id) => traces.has(id))),
-    sessions: new Set(rows.map((r) => r.session_id as string | null).filter((id): id is string => id !== null && sessions.has(id))),
-  };
+  const before = partsBefore(boundUs, add);
+  const marks = ids.map((id) => add(id)).join(', ');
+  const rows = await queryRows(conn,
+    `SELECT DISTINCT trace_id FROM all_trace_parts WHERE project_id = $1 AND ${before} AND trace_id IN (${marks})`, params);
+  return new Set(rows.map((r) => String(r.trace_id)));
 }
 
 /** What the driver needs from one kind of newest-first search. */
@@ -186,19 +178,17 @@ export async function newestTraces(conn: DuckDBConnection, q: WindowQuery): Prom
         params);
     },
     startedBefore: async (bound, rows) => {
-      const early = (await startedEarlier(conn, q.projectId, bound, rows.map((r) => String(r.trace_id)))).traces;
+      const early = await startedEarlier(conn, q.projectId, bound, rows.map((r) => String(r.trace_id)));
       return new Set(rows.filter((r) => early.has(String(r.trace_id))));
     },
   });
   if (page.rows.length === 0) return { rows: [], hasMore: page.hasMore };
   // Every part of a page trace starts no earlier than the trace: older parts stay unread.
   const { params, add } = paramList([q.projectId]);
-  const parts = await idSource(conn, {
-    projectId: q.projectId, kind: 'traces', keys: [{ column: 'trace_id', ids: page.rows.map((r) => String(r.trace_id)) }],
-    sinceUs: Math.min(...page.rows.map((r) => Number(r.start_us))),
-  }, add);
+  const since = partsSince(Math.min(...page.rows.map((r) => Number(r.start_us))), add);
+  const ids = page.rows.map((r) => add(String(r.trace_id))).join(', ');
   const rows = await queryRows(conn,
-    `WITH parts AS (SELECT * EXCLUDE (date) FROM (${parts})),
+    `WITH parts AS (SELECT * EXCLUDE (date) FROM all_trace_parts WHERE project_id = $1 AND ${since} AND trace_id IN (${ids})),
        merged AS (${MERGED_TRACES})
      SELECT ${q.columns} FROM merged ORDER BY merged.started_at DESC, trace_id`,
     params);
