@@ -1,4 +1,5 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { buildUi, isCurrent, UI_OUT } from '../../ui/build.js';
 
 const LOCK = `${UI_OUT}.lock`;
@@ -10,6 +11,8 @@ const LOCK = `${UI_OUT}.lock`;
  */
 export async function ensureUiBuilt(): Promise<{ built: boolean; ms: number }> {
   if (isCurrent()) return { built: false, ms: 0 };
+  // A fresh clone has no dist/ yet: without its parent the lock could never be taken.
+  await mkdir(path.dirname(LOCK), { recursive: true });
   const deadline = Date.now() + 120_000;
   for (;;) {
     try {
