@@ -18,7 +18,7 @@
  *
  * Each line has wall p50/p95, the process CPU per run and the issue's target (lists p95 < 50 ms, lineage < 300 ms at 10M).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -29,6 +29,7 @@ import { lineage } from '../src/analysis/lineage.js';
 import { TOOL_CALL_COLUMNS, listSpans } from '../src/analysis/spans.js';
 import { listTraces } from '../src/analysis/traces.js';
 import { DiscoveryCache, discoveredNames } from '../src/analysis/discovery.js';
+import { closeBenchStore } from './bench-store.js';
 
 const TOTAL = Number(process.env.BENCH_AGENT_READS_SPANS ?? 1_000_000);
 const CHUNK = 1_000_000;
@@ -176,9 +177,7 @@ async function main(): Promise<void> {
       await measure(store, day * SESSIONS_PER_DAY);
     }
   } finally {
-    await store.close(Date.now() + 30_000);
-    if (process.env.BENCH_KEEP_DIR) console.log(`data dir kept: ${dir}`);
-    else await rm(dir, { recursive: true, force: true });
+    await closeBenchStore(store, dir);
   }
 }
 

@@ -9,7 +9,7 @@
  *
  *   npx tsx bench/lake-read.ts             (BENCH_LAKE_READ_SPANS=10000000)
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -17,6 +17,7 @@ import { Store } from '../src/store/index.js';
 import { WORDS, segmentMaker } from './llm-segment.js';
 import { DEFAULT_DUCKDB_MEMORY_LIMIT } from '../src/config/schema.js';
 import { getTrace, listTraces } from '../src/analysis/traces.js';
+import { closeBenchStore } from './bench-store.js';
 
 const TOTAL = Number(process.env.BENCH_LAKE_READ_SPANS ?? 10_000_000);
 const CHUNK = 1_000_000;
@@ -162,9 +163,7 @@ async function main(): Promise<void> {
     console.log(`compaction of the whole lake: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${c.partitions} partitions; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
   } finally {
     clearInterval(rssTimer);
-    await store.close(Date.now() + 30_000);
-    if (process.env.BENCH_KEEP_DIR) console.log(`data dir kept: ${dir}`);
-    else await rm(dir, { recursive: true, force: true });
+    await closeBenchStore(store, dir);
   }
 }
 

@@ -12,7 +12,7 @@
  *   npx tsx bench/read-aggregates.ts                     (1M spans)
  *   BENCH_READ_SPANS=10000000 npx tsx bench/read-aggregates.ts
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -24,6 +24,7 @@ import { configSchema, DEFAULT_DUCKDB_MEMORY_LIMIT } from '../src/config/schema.
 import { exportTraces } from '../src/export/traces-export.js';
 import { Store } from '../src/store/index.js';
 import type { SloRecord } from '../src/store/slos.js';
+import { closeBenchStore } from './bench-store.js';
 
 const TOTAL = Number(process.env.BENCH_READ_SPANS ?? 1_000_000);
 const BATCH = 200_000;
@@ -150,9 +151,7 @@ async function main(): Promise<void> {
     });
     console.log(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   } finally {
-    await store.close(Date.now() + 30_000);
-    if (process.env.BENCH_KEEP_DIR) console.log(`data dir kept: ${dir}`);
-    else await rm(dir, { recursive: true, force: true });
+    await closeBenchStore(store, dir);
   }
 }
 
