@@ -79,3 +79,9 @@ export const timeParam = (description: string) =>
     })
     .optional()
     .describe(`${description}: ISO 8601 (UTC without an offset) or epoch milliseconds`);
+
+/** `project_id` (snake_case surfaces) with its camelCase alias: the query of routes that take nothing else. */
+export const ProjectQuery = z.object({
+  project_id: textParam('project (default: default)'),
+  projectId: textParam('alias of project_id'),
+});

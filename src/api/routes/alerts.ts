@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { LookspanError, invalid, notFound } from '../../errors.js';
 import { readBody } from '../../receivers/body.js';
 import { parseJsonBody, parseOrThrow } from '../../receivers/native/validate.js';
-import { enumParam, intParam, parseQuery, textParam } from '../params.js';
+import { ProjectQuery, enumParam, intParam, parseQuery, textParam } from '../params.js';
 import { ALERT_TYPES, type AlertTypePrefs } from '../../alerts/types.js';
 import type { Alerter } from '../../alerts/alerter.js';
 import type { RuleEvaluator } from '../../alerts/rules.js';
@@ -74,10 +74,7 @@ export const AlertRulePatch = z.strictObject(ruleFields).partial()
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'at least one field to update is required' });
 
 /** The project every alert route acts on (the access layer sets it to a bound credential's project). */
-export const AlertProjectQuery = z.object({
-  project_id: textParam('project (default: default)'),
-  projectId: textParam('alias of project_id'),
-});
+export const AlertProjectQuery = ProjectQuery;
 
 /** GET /api/alerts: the history, newest first. */
 export const AlertListQuery = AlertProjectQuery.extend({

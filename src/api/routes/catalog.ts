@@ -6,7 +6,7 @@ import { AGENT_STATUSES, type AgentRecord, type CatalogTable } from '../../analy
 import { discoveredNames, type DiscoveryCache, type SeenName } from '../../analysis/discovery.js';
 import { invalid, notFound } from '../../errors.js';
 import { readJson } from '../json-body.js';
-import { intParam, parseQuery, textParam } from '../params.js';
+import { ProjectQuery, intParam, parseQuery } from '../params.js';
 import { DEFAULT_PROJECT } from './traces.js';
 
 const first = <T>(...xs: (T | undefined)[]) => xs.find((x) => x !== undefined);
@@ -18,10 +18,7 @@ export interface CatalogDeps {
 }
 
 /** Query of every catalog route (langsight-api.txt; snake_case). */
-export const CatalogQuery = z.object({
-  project_id: textParam('project (default: default)'),
-  projectId: textParam('alias of project_id'),
-});
+export const CatalogQuery = ProjectQuery;
 
 export const AgentCatalogListQuery = CatalogQuery.extend({
   limit: intParam(1, 10_000, 1000, 'agents returned, by name'),

@@ -6,14 +6,11 @@ import type { McpHealth, RegistryEntry, CheckRecord, DriftRecord } from '../../m
 import { SERVER_STATUSES } from '../../mcp/index.js';
 import { CHECK_STEPS, MCP_TRANSPORTS, type ToolInfo } from '../../mcp/types.js';
 import { readJson } from '../json-body.js';
-import { intParam, parseQuery, textParam } from '../params.js';
+import { ProjectQuery, intParam, parseQuery } from '../params.js';
 import { DEFAULT_PROJECT } from './traces.js';
 
 /** Query of every MCP health and security route (snake_case, langsight-api.txt). */
-export const McpProjectQuery = z.object({
-  project_id: textParam('project (default: default)'),
-  projectId: textParam('alias of project_id'),
-});
+export const McpProjectQuery = ProjectQuery;
 
 export const McpHistoryQuery = McpProjectQuery.extend({
   limit: intParam(1, 100, 10, 'results returned, newest first'),

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { LookspanError, invalid, notFound } from '../../errors.js';
 import { readBody } from '../../receivers/body.js';
 import { parseJsonBody, parseOrThrow } from '../../receivers/native/validate.js';
-import { intParam, parseQuery, textParam } from '../params.js';
+import { ProjectQuery, intParam, parseQuery, textParam } from '../params.js';
 import { PROJECT_DEFAULT_AGENT, PreventionFieldsInput, type PreventionStore } from '../../alerts/prevention/store.js';
 import { DEFAULT_PROJECT } from './traces.js';
 
@@ -35,10 +35,7 @@ export const SessionViolationResponse = z.object({
 });
 
 /** The project of the per-agent routes and of the violations list. */
-export const PreventionProjectQuery = z.object({
-  project_id: textParam('project (default: default)'),
-  projectId: textParam('alias of project_id'),
-});
+export const PreventionProjectQuery = ProjectQuery;
 export const PreventionSessionsQuery = PreventionProjectQuery.extend({
   session_id: textParam('only this session'),
   sessionId: textParam('alias of session_id'),
