@@ -1,5 +1,3 @@
-import { VERSION } from '../../version.js';
-import { buildOpenApiDocument } from './document.js';
 import type { Operation } from './operation.js';
 import { ADMIN_OPERATIONS } from './operations/admin.js';
 import { INGEST_OPERATIONS } from './operations/ingest.js';
@@ -18,11 +16,3 @@ export { buildOpenApiDocument, openApiPath } from './document.js';
  * entry to the table of its area, with the zod schemas its handler uses.
  */
 export const OPERATIONS: readonly Operation[] = [...INGEST_OPERATIONS, ...READ_OPERATIONS, ...ADMIN_OPERATIONS, ...EVAL_OPERATIONS, ...UI_OPERATIONS, ...MCP_OPERATIONS];
-
-let cached: string | null = null;
-
-/** The document as served: built once (the schemas do not change while running). */
-export function openApiJson(extra: readonly Operation[]): string {
-  cached ??= JSON.stringify(buildOpenApiDocument([...OPERATIONS, ...extra], VERSION));
-  return cached;
-}

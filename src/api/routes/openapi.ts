@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type Router from '@koa/router';
 import { notFound } from '../../errors.js';
-import { openApiJson, type Operation } from '../openapi/index.js';
+import { buildOpenApiDocument, OPERATIONS, type Operation } from '../openapi/index.js';
+import { VERSION } from '../../version.js';
 
 /** swagger-ui-dist's files the page loads; nothing else under /docs is served. */
 const ASSETS: Record<string, string> = {
@@ -70,9 +71,11 @@ function assetReader(): (name: string) => Buffer {
 /** GET /openapi.json and the interactive reference at /docs, with no CDN: swagger-ui-dist ships in node_modules. */
 export function mountOpenApi(router: Router): void {
   const asset = assetReader();
+  // Built at the first request, not at start-up; the schemas do not change while running.
+  let document: string | null = null;
   router.get('/openapi.json', (ctx) => {
     ctx.type = 'application/json';
-    ctx.body = openApiJson(DOCS_OPERATIONS);
+    ctx.body = document ??= JSON.stringify(buildOpenApiDocument([...OPERATIONS, ...DOCS_OPERATIONS], VERSION));
   });
   router.get('/docs', (ctx) => {
     ctx.set('Content-Security-Policy', CSP);
