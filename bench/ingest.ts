@@ -23,7 +23,8 @@
  * whatever else runs: figures are noisy, and the client's CPU is reported.
  *
  *   npm run bench:ingest [-- --quick] [--seconds N] [--results DIR]
- *   BENCH_SERVER_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:ingest
+ *   BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:ingest   (flags on the server's command line)
+ *   BENCH_SERVER_NODE_OPTIONS="--max-semi-space-size=32" npm run bench:ingest       (the server's NODE_OPTIONS)
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { execSync } from 'node:child_process';
@@ -204,7 +205,10 @@ async function protocolRun(lg: LoadGen, server: ChildServer, protocol: 'http' | 
   const loadedPerSecond = (h1.loaded - h0.loaded) / sat.seconds;
   const catchUpSeconds = await caughtUp(server.httpUrl);
   // CPU per acknowledged span, the loader's catch-up included: less sensitive than spans/s to what else the shared cores run.
-  const cpuUsPerSpan = (withCatchUp.stop().cpuSeconds * 1e6) / Math.max(1, sat.ackedSpans);
+  const catchUpCpu = withCatchUp.stop();
+  const cpuUsPerSpan = (catchUpCpu.cpuSeconds * 1e6) / Math.max(1, sat.ackedSpans);
+  // The split that explains the limit: the event loop's share, and DuckDB's threads with libuv's pool.
+  const mainThreadUsPerSpan = (catchUpCpu.mainThreadCpuSeconds * 1e6) / Math.max(1, sat.ackedSpans);
   // What was acknowledged, over the window plus the time the loader needed to catch up after it.
   const sustained = sat.ackedSpans / (sat.seconds + catchUpSeconds);
 
@@ -218,7 +222,8 @@ async function protocolRun(lg: LoadGen, server: ChildServer, protocol: 'http' | 
   const saturation = {
     ...sat, loadedSpansPerSecond: loadedPerSecond, sustainedSpansPerSecond: sustained,
     serverCpuCores: proc.cpuCores, serverPeakRssBytes: proc.peakRssBytes,
-    serverCpuUsPerSpan: cpuUsPerSpan,
+    serverCpuUsPerSpan: cpuUsPerSpan, serverMainThreadCpuUsPerSpan: mainThreadUsPerSpan,
+    serverOtherThreadsCpuUsPerSpan: cpuUsPerSpan - mainThreadUsPerSpan,
     walLagMax: lagSeen.max, walLagAtEnd: lagSeen.last, catchUpSeconds,
   };
   const over = { ...overload, offeredSpansPerSecond: overRate, serverCpuCores: op.cpuCores, catchUpSeconds: overCatchUp };
@@ -227,7 +232,7 @@ async function protocolRun(lg: LoadGen, server: ChildServer, protocol: 'http' | 
   console.log(`  ack at 1k spans/s offered      p50 ${ms(ack1k.ackP50Ms)}  p99 ${ms(ack1k.ackP99Ms)}  (${ack1k.acked} requests)`);
   console.log(`  ack at 10k spans/s offered     p50 ${ms(ack10k.ackP50Ms)}  p99 ${ms(ack10k.ackP99Ms)}  (${ack10k.acked} requests, ${ack10k.unsent} unsent)`);
   console.log(`  saturation, ${IN_FLIGHT} in flight, ${sat.seconds.toFixed(0)} s: acked ${k(sat.ackedSpansPerSecond)} spans/s, loaded ${k(loadedPerSecond)} spans/s during the window → sustained ${k(sustained)} spans/s (acked over window + catch-up)`);
-  console.log(`    ack p50 ${ms(sat.ackP50Ms)} p99 ${ms(sat.ackP99Ms)}; server ${proc.cpuCores.toFixed(2)} cores (${cpuUsPerSpan.toFixed(0)} µs CPU per acked span incl. catch-up), peak RSS ${mib(proc.peakRssBytes)}; client ${sat.clientCpuCores.toFixed(2)} cores; refused ${sat.refused}`);
+  console.log(`    ack p50 ${ms(sat.ackP50Ms)} p99 ${ms(sat.ackP99Ms)}; server ${proc.cpuCores.toFixed(2)} cores (${cpuUsPerSpan.toFixed(0)} µs CPU per acked span incl. catch-up: main thread ${mainThreadUsPerSpan.toFixed(0)}, DuckDB and libuv threads ${(cpuUsPerSpan - mainThreadUsPerSpan).toFixed(0)}), peak RSS ${mib(proc.peakRssBytes)}; client ${sat.clientCpuCores.toFixed(2)} cores; refused ${sat.refused}`);
   console.log(`    WAL lag max ${(lagSeen.max.bytes / 1e6).toFixed(0)} MB / ${lagSeen.max.spans} spans / ${lagSeen.max.oldestAgeSeconds.toFixed(1)} s, at end ${lagSeen.last.oldestAgeSeconds.toFixed(1)} s; loader caught up ${catchUpSeconds.toFixed(1)} s after`);
   console.log(`  overload, ${k(overRate)} spans/s offered over 32 connections: acked ${k(over.ackedSpansPerSecond)} spans/s, refused ${over.refused} requests (p50 ${ms(over.refusalP50Ms)}), failed ${over.failed}, unsent ${over.unsent}; server ${op.cpuCores.toFixed(2)} cores`);
   if (sat.failed + over.failed + ack1k.failed + ack10k.failed > 0) console.log(`  failures: ${[...sat.failures, ...over.failures].join(' | ')}`);
@@ -258,7 +263,9 @@ async function main() {
     const dir = await tempDir('lookspan-bench-');
     const passthrough = Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith('LOOKSPAN_')) as [string, string][]);
     const nodeOptions: Record<string, string> = process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {};
-    const server = await startChildServer(dir, { LOOKSPAN_SEGMENT_MAX_AGE_MS: '500', ...nodeOptions, ...passthrough });
+    // Node refuses --cpu-prof in NODE_OPTIONS: flags like it go on the server's command line.
+    const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const server = await startChildServer(dir, { LOOKSPAN_SEGMENT_MAX_AGE_MS: '500', ...nodeOptions, ...passthrough }, nodeArgs);
     try {
       const runs: Array<Awaited<ReturnType<typeof protocolRun>>> = [];
       for (const protocol of group) runs.push(await protocolRun(lg, server, protocol, server.proc.pid!));

@@ -115,7 +115,7 @@ async function measure(name: string, fn: () => Promise<unknown>): Promise<void> 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'lookspan-bench-read-'));
   const store = await Store.open({
-    dataDir: dir, duckdbMemoryLimit: process.env.BENCH_DUCKDB_MEMORY ?? DEFAULT_DUCKDB_MEMORY_LIMIT, duckdbThreads: 0, replica: 'bench',
+    dataDir: dir, duckdbMemoryLimit: process.env.BENCH_DUCKDB_MEMORY ?? DEFAULT_DUCKDB_MEMORY_LIMIT, duckdbThreads: Number(process.env.BENCH_DUCKDB_THREADS ?? 0), replica: 'bench',
     sealIdleSeconds: 3600, sealIntervalSeconds: 3600, commitDelayMs: 0, segmentMaxBytes: 1 << 30, segmentMaxAgeMs: 3_600_000,
   }, pino({ level: 'warn' }));
   try {

@@ -18,9 +18,10 @@ export const STAGE_SQL = `
                           maximum_object_size = ${MAX_OBJECT_SIZE})`;
 
 // A sender retrying inside the batch window puts one span twice in a batch.
-// Checking first keeps the common case free of a sort over wide rows.
+// Checking first keeps the common case free of a sort over wide rows. The same
+// read gives the batch's oldest start, which bounds the lake files a re-send can be in.
 export const HAS_BATCH_DUPLICATES_SQL = `
-  SELECT count(*) <> count(DISTINCT (project_id, trace_id, span_id)) AS dup FROM wal_batch`;
+  SELECT count(*) <> count(DISTINCT (project_id, trace_id, span_id)) AS dup, min(started_us) AS since FROM wal_batch`;
 export const DEDUP_BATCH_SQL = `
   DELETE FROM wal_batch WHERE rowid NOT IN (
     SELECT min(rowid) FROM wal_batch GROUP BY project_id, trace_id, span_id)`;
@@ -83,13 +84,13 @@ const lakeDedupSql = (files: readonly string[]) => `
 
 /** From a staged `wal_batch` to stored rows: de-duplication by identity, the spans insert and the trace upsert; returns the spans inserted. */
 export async function insertStaged(conn: DuckDBConnection, lake?: { spanFilesSince(conn: DuckDBConnection, sinceUs: number): Promise<string[]> }): Promise<number> {
-  const dup = await conn.runAndReadAll(HAS_BATCH_DUPLICATES_SQL);
-  if (dup.getRows()[0][0] === true) await conn.run(DEDUP_BATCH_SQL);
+  const [dup, since] = (await conn.runAndReadAll(HAS_BATCH_DUPLICATES_SQL)).getRows()[0];
+  if (dup === true) await conn.run(DEDUP_BATCH_SQL);
   await conn.run(DEDUP_SQL);
   if (lake) {
     // A re-send of sealed spans: only files that can hold a span as old as the batch's oldest
     // (files are recorded with their start-time range), so fresh batches touch the newest files only.
-    const since = (await conn.runAndReadAll('SELECT min(started_us) FROM wal_batch')).getRows()[0][0];
+    // The oldest start is taken before the de-duplications, so it can only name more files, never fewer.
     const files = since === null ? [] : await lake.spanFilesSince(conn, Number(since));
     if (files.length > 0) await conn.run(lakeDedupSql(files));
   }

@@ -13,10 +13,10 @@ import { fsyncDir } from './wal/fsync-dir.js';
 import type { SealedSegment } from './wal/writer.js';
 
 // Several segments per statement: DuckDB's per-statement cost dominated small segments (measured-floors.md).
-// 128 MB (two 25k-span segments of the realistic mix) rather than 256: the same CPU per span, and
-// the staged batch is what the loader holds in memory (RSS after a 200k-span replay 0.88 GB, was
-// 1.09 GB; docs/performance.md).
-const MAX_BATCH_BYTES = 128 * 1024 * 1024;
+// 64 MB (a 25k-span segment of the realistic mix and a bit) rather than 128 or 256: the same CPU
+// per span in the load-only floor, and the staged batch is what the loader holds in memory; the
+// server's peak RSS came at the commit of a 128 MB batch during catch-up (docs/performance.md).
+const MAX_BATCH_BYTES = 64 * 1024 * 1024;
 const MAX_BATCH_SEGMENTS = 64;
 /** Attempts on a lone segment before it is set aside whole so later segments can load (a last resort: lines are set aside one by one first). */
 const MAX_SEGMENT_ATTEMPTS = 3;

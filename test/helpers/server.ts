@@ -77,8 +77,9 @@ export interface ChildServer {
 }
 
 /** Starts `src/main.ts` in a child process (for signal and crash tests). */
-export async function startChildServer(dataDir: string, env: Record<string, string> = {}): Promise<ChildServer> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
+export async function startChildServer(dataDir: string, env: Record<string, string> = {}, nodeArgs: readonly string[] = []): Promise<ChildServer> {
+  // nodeArgs: flags Node refuses in NODE_OPTIONS, such as --cpu-prof (bench/ingest.ts).
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
