@@ -11,6 +11,7 @@
  *
  *   npx tsx bench/read-aggregates.ts                     (1M spans)
  *   BENCH_READ_SPANS=10000000 npx tsx bench/read-aggregates.ts
+ *   BENCH_DUCKDB_THREADS=1 BENCH_DUCKDB_MEMORY=256MB npx tsx bench/read-aggregates.ts   (DuckDB settings; 0 threads: DuckDB's choice)
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
