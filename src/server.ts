@@ -69,6 +69,8 @@ export interface RunningLookspan {
   grpcPort: number;
   store: Store;
   pipeline: Pipeline;
+  /** The logs signal's pipeline (admission, decode, its own WAL). */
+  logs: LogPipeline;
   /** Access control (keys, projects, users, settings, audit). */
   access: AccessControl;
   /** MCP server health checks, drift and the security scan (src/mcp). */
@@ -205,6 +207,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
     { append: (buf, records) => store.logs.wal.append(buf, records), unloadedBytes: () => store.logs.lag().bytes, failure: () => store.logs.wal.broken },
     {
       queueMaxRecords: config.pipeline.queueMaxSpans,
+      maxConcurrentRequests: config.pipeline.maxConcurrentRequests,
       walMaxUnloadedBytes: config.pipeline.walMaxUnloadedBytes,
       retryAfterSeconds: config.pipeline.retryAfterSeconds,
       semconv: { payloadMaxBytes: config.limits.payloadMaxBytes },
@@ -288,7 +291,7 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   grpcReceiver.addExportService(LOGS_SERVICE, logsExportHandler(logPipeline, log, {
     onExport: (code, seconds) => metrics.grpcRequestDuration.observe({ method: LOGS_EXPORT_METHOD, code }, seconds),
     scopeOf: (metadata) => grpcAccess.scopeOf(metadata),
-  }));
+  }), () => logPipeline.admit('otlp_grpc', 'otlp_grpc'));
 
   const server = http.createServer(app.callback());
   installClientErrorHandler(server);
@@ -395,6 +398,6 @@ export async function startLookspan(config: LookspanConfig, log: Logger = pino({
   };
 
   return {
-    httpUrl, grpcAddress, httpPort, grpcPort, store, pipeline, access, mcp, router, grpcMethodPaths: () => grpcReceiver.methodPaths(), stop, pending, abort,
+    httpUrl, grpcAddress, httpPort, grpcPort, store, pipeline, logs: logPipeline, access, mcp, router, grpcMethodPaths: () => grpcReceiver.methodPaths(), stop, pending, abort,
   };
 }

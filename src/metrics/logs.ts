@@ -10,7 +10,7 @@ export type LogIgnoreReason = (typeof LOG_IGNORE_REASONS)[number];
 /** Why decoded log records were not accepted (`lookspan_log_records_rejected_total{reason}`). */
 export const LOG_REJECT_REASONS = ['invalid', 'queue_full', 'unavailable'] as const;
 /** Why a whole logs request was refused before it was decoded (`lookspan_log_requests_refused_total{reason}`). */
-export const LOG_REFUSE_REASONS = ['queue_full', 'wal_backlog', 'unavailable'] as const;
+export const LOG_REFUSE_REASONS = ['concurrency', 'queue_full', 'wal_backlog', 'unavailable'] as const;
 
 /** What the log gauges read at scrape time; until `bind` is called they read 0. */
 export interface LogRuntimeSources {

@@ -3,7 +3,8 @@ import { overloaded, unavailable, type LookspanError } from '../errors.js';
 /**
  * A receiver's concurrency slot group: the OTLP/HTTP routes (both
  * encodings), the OTLP/gRPC trace service and the native JSON routes each
- * have their own cap.
+ * have their own cap (the logs pipeline keeps its own slots for its
+ * OTLP/HTTP and OTLP/gRPC receivers).
  */
 export type ReceiverGroup = 'otlp_http' | 'otlp_grpc' | 'native';
 
@@ -28,6 +29,10 @@ export interface AdmissionLimits {
   queueMaxSpans: number;
   walMaxUnloadedBytes: number;
   retryAfterSeconds: number;
+  /** What the pipeline queues, for refusal messages: `spans` (default) or `log records`. */
+  items?: string;
+  /** What the refusal messages call the pipeline's WAL and store: empty (the spans', default) or `log `. */
+  signal?: string;
 }
 
 /** An admitted request's concurrency slot, held until the request is answered. `release` is safe to call twice. */
@@ -77,23 +82,51 @@ export class Admission {
     };
   }
 
+  /**
+   * The checks of `admit` that need no slot (closed, failed WAL, queue,
+   * backlog), for a request already admitted or never asked to be: throws
+   * the refusal, counted like one at admission.
+   */
+  recheck(receiver: string): void {
+    const refusal = this.availabilityRefusal() ?? this.capacityRefusal();
+    if (refusal) {
+      this.onRefused(receiver, refusal.reason);
+      throw refusal.error;
+    }
+  }
+
   private refusal(group: ReceiverGroup): { reason: RefusalReason; error: LookspanError } | null {
+    const unavailableNow = this.availabilityRefusal();
+    if (unavailableNow) return unavailableNow;
+    const n = this.inProgress(group);
+    if (n >= this.limits.maxConcurrentRequests) {
+      return { reason: 'concurrency', error: overloaded(`too many concurrent requests (${n} in progress on this receiver, limit ${this.limits.maxConcurrentRequests})`, this.limits.retryAfterSeconds) };
+    }
+    return this.capacityRefusal();
+  }
+
+  /** Shutting down, or a WAL that cannot write: 503. */
+  private availabilityRefusal(): { reason: RefusalReason; error: LookspanError } | null {
     const retry = this.limits.retryAfterSeconds;
     const closed = this.gauges.closed();
     if (closed !== null) return { reason: 'unavailable', error: unavailable(closed, retry) };
     const failure = this.gauges.failure();
-    if (failure) return { reason: 'unavailable', error: unavailable(`store unavailable: ${failure.message}`, retry) };
-    const n = this.inProgress(group);
-    if (n >= this.limits.maxConcurrentRequests) {
-      return { reason: 'concurrency', error: overloaded(`too many concurrent requests (${n} in progress on this receiver, limit ${this.limits.maxConcurrentRequests})`, retry) };
-    }
+    if (failure) return { reason: 'unavailable', error: unavailable(`${this.limits.signal ?? ''}store unavailable: ${failure.message}`, retry) };
+    return null;
+  }
+
+  /** Too much waiting for the fsync, or a WAL too far ahead of its loader: 429. */
+  private capacityRefusal(): { reason: RefusalReason; error: LookspanError } | null {
+    const retry = this.limits.retryAfterSeconds;
+    const items = this.limits.items ?? 'spans';
+    const signal = this.limits.signal ?? '';
     const queued = this.gauges.queuedSpans();
     if (queued >= this.limits.queueMaxSpans) {
-      return { reason: 'queue_full', error: overloaded(`ingest queue full (${queued} spans waiting for fsync, limit ${this.limits.queueMaxSpans})`, retry) };
+      return { reason: 'queue_full', error: overloaded(`${signal}ingest queue full (${queued} ${items} waiting for fsync, limit ${this.limits.queueMaxSpans})`, retry) };
     }
     const unloaded = this.gauges.unloadedBytes();
     if (unloaded > this.limits.walMaxUnloadedBytes) {
-      return { reason: 'wal_backlog', error: overloaded(`write-ahead log backlog too large (${unloaded} bytes not yet loaded, limit ${this.limits.walMaxUnloadedBytes})`, retry) };
+      return { reason: 'wal_backlog', error: overloaded(`${signal}write-ahead log backlog too large (${unloaded} bytes not yet loaded, limit ${this.limits.walMaxUnloadedBytes})`, retry) };
     }
     return null;
   }

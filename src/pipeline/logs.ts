@@ -6,12 +6,15 @@ import type { OtlpEncoding } from '../receivers/sink.js';
 import type { LogIngestResult, LogSink } from '../receivers/otlp-logs/sink.js';
 import { defineLogMetrics, type LogMetrics } from '../metrics/logs.js';
 import { overloaded, unavailable } from '../errors.js';
+import { Admission, type AdmissionTicket, type ReceiverGroup } from './admission.js';
 import type { SpanLimits } from './span-limits.js';
 import { normalizeLogs } from './log-normalize.js';
 
 export interface LogPipelineOptions {
   /** Log records admitted and not yet fsynced at most (`pipeline.queueMaxSpans`). */
   queueMaxRecords: number;
+  /** Requests each logs receiver (OTLP/HTTP, OTLP/gRPC) works on at once (`pipeline.maxConcurrentRequests`); absent: no cap. */
+  maxConcurrentRequests?: number;
   /** Log WAL bytes not yet loaded at most (`pipeline.walMaxUnloadedBytes`). */
   walMaxUnloadedBytes: number;
   retryAfterSeconds: number;
@@ -27,19 +30,46 @@ export interface LogPipelineOptions {
 
 /**
  * The logs signal's pipeline, beside the spans' one: admission → decode →
- * semconv/log-events → limits → the log WAL's group commit. A request is
- * refused before it is decoded when the pipeline is closed, the log WAL
- * cannot write, too many records wait for their fsync or the log WAL is too
- * far ahead of its loader (429 / 503 with a retry hint, never a silent
- * drop); it resolves only after its stored records are fsynced.
+ * semconv/log-events → limits → the log WAL's group commit. A receiver asks
+ * `admit` before it reads the body (the spans' Admission, with slots of its
+ * own); a request is refused when its receiver already works on
+ * `maxConcurrentRequests`, the pipeline is closed, the log WAL cannot
+ * write, too many records wait for their fsync or the log WAL is too far
+ * ahead of its loader (429 / 503 with a retry hint, never a silent drop).
+ * The last four are checked again once the body is in, before it is
+ * decoded; a request resolves only after its stored records are fsynced.
  */
 export class LogPipeline implements LogSink {
   private inFlight = 0;
   private closed = false;
   readonly metrics: LogMetrics;
+  private readonly admission: Admission;
 
   constructor(private readonly sink: DurableSink, private readonly opts: LogPipelineOptions, metrics?: LogMetrics) {
     this.metrics = metrics ?? defineLogMetrics(new Registry());
+    this.admission = new Admission(
+      {
+        closed: () => (this.closed ? 'Lookspan is shutting down' : null),
+        failure: () => sink.failure(),
+        queuedSpans: () => this.inFlight,
+        unloadedBytes: () => sink.unloadedBytes(),
+      },
+      {
+        maxConcurrentRequests: opts.maxConcurrentRequests ?? Infinity, queueMaxSpans: opts.queueMaxRecords,
+        walMaxUnloadedBytes: opts.walMaxUnloadedBytes, retryAfterSeconds: opts.retryAfterSeconds, items: 'records', signal: 'log ',
+      },
+      (receiver, reason) => this.metrics.refused.inc({ receiver, reason }),
+    );
+  }
+
+  /** Admits one logs request before its body is read, or throws the refusal (429 / 503 with a retry hint). */
+  admit(receiver: string, group: ReceiverGroup): AdmissionTicket {
+    return this.admission.admit(receiver, group);
+  }
+
+  /** Logs requests of a receiver group admitted and not yet answered. */
+  inProgress(group: ReceiverGroup): number {
+    return this.admission.inProgress(group);
   }
 
   /** Records admitted and not yet fsynced. */
@@ -52,27 +82,10 @@ export class LogPipeline implements LogSink {
     this.closed = true;
   }
 
-  /** Admission before decoding: the checks that need no record count. */
-  private precheck(receiver: string): void {
-    const failure = this.sink.failure();
-    if (this.closed || failure) {
-      this.metrics.refused.inc({ receiver, reason: 'unavailable' });
-      throw unavailable(this.closed ? 'Lookspan is shutting down' : `log store unavailable: ${failure!.message}`, this.opts.retryAfterSeconds);
-    }
-    if (this.inFlight >= this.opts.queueMaxRecords) {
-      this.metrics.refused.inc({ receiver, reason: 'queue_full' });
-      throw overloaded(`log ingest queue full (${this.inFlight} records waiting for fsync, limit ${this.opts.queueMaxRecords})`, this.opts.retryAfterSeconds);
-    }
-    const unloaded = this.sink.unloadedBytes();
-    if (unloaded > this.opts.walMaxUnloadedBytes) {
-      this.metrics.refused.inc({ receiver, reason: 'wal_backlog' });
-      throw overloaded(`log write-ahead log backlog too large (${unloaded} bytes not yet loaded, limit ${this.opts.walMaxUnloadedBytes})`, this.opts.retryAfterSeconds);
-    }
-  }
-
   /** Ingests one OTLP logs request body (gRPC, HTTP/protobuf, HTTP/JSON), already decompressed. */
   async submitOtlpLogs(body: Buffer, encoding: OtlpEncoding, receiver: string, target?: { project: string }): Promise<LogIngestResult> {
-    this.precheck(receiver);
+    // Again once the body is in (and for callers that did not ask `admit`): what the request waited for may have filled.
+    this.admission.recheck(receiver);
     const project = target?.project ?? this.opts.defaultProjectId;
     const n = normalizeLogs(body, encoding, {
       limits: this.opts.limits, semconv: this.opts.semconv, project,

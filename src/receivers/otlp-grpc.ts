@@ -68,6 +68,8 @@ export class OtlpGrpcReceiver {
   private watchers = new Set<grpc.ServerWritableStream<unknown, unknown>>();
   private serving = false;
   boundPort = 0;
+  /** Export method path → its admission (traces here; logs through `addExportService`). */
+  private readonly admitters = new Map<string, () => AdmissionTicket>();
 
   constructor(private readonly pipeline: SpanSink, private readonly opts: OtlpGrpcOptions, private readonly log: Logger) {
     this.server = new grpc.Server({
@@ -77,6 +79,7 @@ export class OtlpGrpcReceiver {
       interceptors: [...(opts.access ? [opts.access.interceptor] : []), this.admission],
     });
     this.server.addService(TRACE_SERVICE, { Export: this.exportTraces });
+    this.admitters.set(TRACE_EXPORT_PATH, () => this.pipeline.admit('otlp_grpc', 'otlp_grpc'));
     this.health.addToServer({
       addService: (service, impl) => this.server.addService(service as grpc.ServiceDefinition, {
         ...impl,
@@ -91,20 +94,21 @@ export class OtlpGrpcReceiver {
   }
 
   /**
-   * Admission on the trace Export call's metadata, before grpc-js reads and
-   * gunzips its message: a refused call ends at once with
+   * Admission on an Export call's metadata (traces, logs), before grpc-js
+   * reads and gunzips its message: a refused call ends at once with
    * RESOURCE_EXHAUSTED / UNAVAILABLE and a RetryInfo; an admitted one holds
    * its slot until its status is sent (or it is cancelled).
    */
   private admission: grpc.ServerInterceptor = (method, call) => {
-    if (method.path !== TRACE_EXPORT_PATH) return new grpc.ServerInterceptingCall(call);
+    const admit = this.admitters.get(method.path);
+    if (!admit) return new grpc.ServerInterceptingCall(call);
     let ticket: AdmissionTicket | null = null;
     return new grpc.ServerInterceptingCall(call, {
       start: (next) => next({
         onReceiveMetadata: (metadata, pass) => {
           const t0 = performance.now();
           try {
-            ticket = this.pipeline.admit('otlp_grpc', 'otlp_grpc');
+            ticket = admit();
           } catch (err) {
             const status = errorStatus(classify(err));
             call.sendStatus(status as grpc.StatusObject);
@@ -155,10 +159,12 @@ export class OtlpGrpcReceiver {
   /**
    * Serves another OTLP Export service on this server, behind the same
    * interceptors and message size limit (the logs service:
-   * otlp-logs-grpc.ts). Call before `start`.
+   * otlp-logs-grpc.ts), with its own admission before the message is read
+   * when `admit` is given. Call before `start`.
    */
-  addExportService(definition: grpc.ServiceDefinition, handler: grpc.handleUnaryCall<Buffer, Buffer>): void {
+  addExportService(definition: grpc.ServiceDefinition, handler: grpc.handleUnaryCall<Buffer, Buffer>, admit?: () => AdmissionTicket): void {
     this.server.addService(definition, { Export: handler });
+    if (admit) this.admitters.set(definition.Export.path, admit);
   }
 
   start(): Promise<number> {

@@ -6,7 +6,7 @@ import { Admission } from '../../src/pipeline/admission.js';
 import { LookspanError } from '../../src/errors.js';
 import { decodeStatus } from '../../src/receivers/otlp/proto-root.js';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.js';
-import { rawTraceClient } from '../helpers/grpc.js';
+import { rawExportClient, rawTraceClient } from '../helpers/grpc.js';
 import { hexId, otlpJsonTrace, postJson } from '../helpers/otlp-json.js';
 
 describe('Admission', () => {
@@ -57,6 +57,9 @@ beforeAll(async () => {
 });
 afterAll(async () => s.dispose());
 
+/** Requests a receiver group of the span pipeline, or of the logs pipeline for `/v1/logs`, holds. */
+const inProgress = (path: string) => (path === '/v1/logs' ? s.logs.inProgress('otlp_http') : s.pipeline.inProgress(path.startsWith('/api/') ? 'native' : 'otlp_http'));
+
 /** Starts a POST whose body never completes; resolves once the server holds it (admitted), with a way to finish it. */
 async function holdHttp(path: string, type: string): Promise<{ finish: (rest: Buffer) => Promise<number> }> {
   const url = new URL(path, s.httpUrl);
@@ -64,7 +67,7 @@ async function holdHttp(path: string, type: string): Promise<{ finish: (rest: Bu
   const answered = new Promise<number>((resolve) => req.on('response', (res) => { res.resume(); resolve(res.statusCode ?? 0); }));
   req.on('error', () => {});
   req.write(Buffer.alloc(10));
-  await waitFor(async () => s.pipeline.inProgress(path.startsWith('/api/') ? 'native' : 'otlp_http') === 1);
+  await waitFor(async () => inProgress(path) === 1);
   return { finish: async (rest) => { req.end(rest); return answered; } };
 }
 
@@ -122,5 +125,42 @@ describe('admission before work, per receiver', () => {
     expect(metrics).toMatch(/lookspan_ingest_requests_refused_total\{receiver="otlp_grpc",reason="concurrency"\} 1/);
     expect(metrics).toMatch(/lookspan_ingest_requests_refused_total\{receiver="otlp_http_protobuf",reason="concurrency"\} 1/);
     expect(metrics).toMatch(/lookspan_ingest_requests_refused_total\{receiver="native_ingest",reason="concurrency"\} 1/);
+  });
+
+  it('OTLP logs over HTTP and gRPC: slots of their own, refused past the cap before the body is read, free again once answered', async () => {
+    // A held trace request does not take the logs receiver's slot, nor the other way round.
+    const heldTraces = await holdHttp('/v1/traces', 'application/x-protobuf');
+    const held = await holdHttp('/v1/logs', 'application/x-protobuf');
+    const refused = await fetch(`${s.httpUrl}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: Buffer.from('not protobuf at all') });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('3');
+    expect(decodeStatus(new Uint8Array(await refused.arrayBuffer())).message).toMatch(/too many concurrent requests/);
+    // The held body (zeroes) was decoded and refused as malformed; the refused one never was.
+    expect(await held.finish(Buffer.alloc(1_000_000 - 10))).toBe(400);
+    expect(await heldTraces.finish(Buffer.alloc(1_000_000 - 10))).toBe(400);
+    await waitFor(async () => s.logs.inProgress('otlp_http') === 0);
+    expect((await postJson(`${s.httpUrl}/v1/logs`, { resourceLogs: [] })).status).toBe(200);
+
+    const session = http2.connect(`http://${s.grpcAddress}`);
+    const stream = session.request({
+      ':method': 'POST', ':path': '/opentelemetry.proto.collector.logs.v1.LogsService/Export', 'content-type': 'application/grpc', te: 'trailers',
+    });
+    stream.on('error', () => {});
+    stream.write(Buffer.from([0, 0, 0, 0, 100]));
+    await waitFor(async () => s.logs.inProgress('otlp_grpc') === 1);
+    const logs = rawExportClient(s.grpcAddress, 'opentelemetry.proto.collector.logs.v1.LogsService');
+    const { err } = await logs.export(Buffer.from('garbage that is not protobuf'));
+    expect(err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(err?.details).toMatch(/too many concurrent requests/);
+    expect(err?.metadata.get('grpc-status-details-bin')).toHaveLength(1);
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+    session.close();
+    await waitFor(async () => s.logs.inProgress('otlp_grpc') === 0);
+    expect((await logs.export(Buffer.alloc(0))).err).toBeNull();
+    logs.close();
+
+    const metrics = await (await fetch(`${s.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/lookspan_log_requests_refused_total\{receiver="otlp_http_protobuf",reason="concurrency"\} 1/);
+    expect(metrics).toMatch(/lookspan_log_requests_refused_total\{receiver="otlp_grpc",reason="concurrency"\} 1/);
   });
 });

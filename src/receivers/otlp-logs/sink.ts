@@ -1,4 +1,5 @@
 import type { OtlpEncoding } from '../sink.js';
+import type { AdmissionTicket, ReceiverGroup } from '../../pipeline/admission.js';
 
 /** What one logs request came to. */
 export interface LogIngestResult {
@@ -18,6 +19,8 @@ export interface LogIngestResult {
  * or rejects with a classified error the receiver maps to its protocol.
  */
 export interface LogSink {
+  /** Admits a request before its body is read, or throws the refusal; absent: requests are only checked once read. */
+  admit?(receiver: string, group: ReceiverGroup): AdmissionTicket;
   /** `target`: the project access control decided for the request (absent: the default project). */
   submitOtlpLogs(body: Buffer, encoding: OtlpEncoding, receiver: string, target?: { project: string }): Promise<LogIngestResult>;
 }
