@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the normalization and ingest benchmarks, one after the
- * other (`tsx bench/semconv.ts`, `tsx bench/ingest.ts`, `tsx bench/lake.ts`, `tsx bench/lake-read.ts`: the lake at 10M spans, then `tsx bench/live.ts`: live fan-out while ingesting, then `tsx bench/agent-reads.ts`: sessions, lineage and the catalog at 1M spans, then `tsx bench/read-aggregates.ts`: costs, stats, anomalies, SLOs and a 10k-trace CSV export at 1M spans), output passed
+ * other (`tsx bench/semconv.ts`, `tsx bench/ingest.ts`, `tsx bench/lake.ts`, `tsx bench/lake-read.ts`: the lake at 10M spans, then `tsx bench/live.ts`: live fan-out while ingesting, then `tsx bench/live-fanout.ts`: the fan-out's CPU per span in process, then `tsx bench/agent-reads.ts`: sessions, lineage and the catalog at 1M spans, then `tsx bench/read-aggregates.ts`: costs, stats, anomalies, SLOs and a 10k-trace CSV export at 1M spans), output passed
  * through. With `--fuzz`, the long ingest fuzz run instead (bench/fuzz.ts;
  * `--fuzz-seconds N`, default 120, and the other `--fuzz-*` options are
  * passed on). With `--quick`, only the ingest benchmark, a few seconds per
@@ -36,6 +36,7 @@ if (argv.includes('--fuzz')) {
   if (code === 0) code = run('lake.ts');
   if (code === 0) code = run('lake-read.ts');
   if (code === 0) code = run('live.ts');
+  if (code === 0) code = run('live-fanout.ts');
   if (code === 0) code = run('agent-reads.ts');
   if (code === 0) code = run('read-aggregates.ts');
 }

@@ -183,8 +183,7 @@ export class Broadcaster {
       this.pendingEvents -= pendingSize(p);
       if (p.kind === 'spans') {
         for (const s of p.spans) {
-          const d = s;
-          this.emit(new LiveEvent(this.nextId++, 'span.ingested', spanKeys(s), spanData(s), () => ({ event: 'span:new', data: toolCallSpanData(d) })), dirty);
+          this.emit(new LiveEvent(this.nextId++, 'span.ingested', () => spanKeys(s), () => spanData(s), () => ({ event: 'span:new', data: toolCallSpanData(s) })), dirty);
         }
         for (const u of traceUpdates(p.spans)) {
           this.emit(new LiveEvent(this.nextId++, 'trace.updated', traceKeys(u), u as unknown as Record<string, unknown>), dirty);
@@ -212,6 +211,8 @@ export class Broadcaster {
   private emit(e: LiveEvent, dirty: Set<Subscriber>): void {
     this.ring.push(e);
     this.counters.published[e.type]++;
+    // Nobody following: the event is only kept for resume, and its keys and data are built if one asks.
+    if (this.everyProject.size === 0 && this.byProject.size === 0) return;
     const deliver = (s: Subscriber) => {
       if (!s.filter.matches(e)) return;
       s.deliver(e);
