@@ -71,6 +71,26 @@ async function holdHttp(path: string, type: string): Promise<{ finish: (rest: Bu
   return { finish: async (rest) => { req.end(rest); return answered; } };
 }
 
+/**
+ * Starts a gRPC `<service>/Export` call whose headers arrive but whose message never does; resolves
+ * once it holds its receiver's slot (`held()` reads 1), with a way to cancel it.
+ */
+async function holdGrpc(service: string, held: () => number): Promise<{ cancel: () => void }> {
+  const session = http2.connect(`http://${s.grpcAddress}`);
+  const stream = session.request({ ':method': 'POST', ':path': `/${service}/Export`, 'content-type': 'application/grpc', te: 'trailers' });
+  stream.on('error', () => {});
+  stream.write(Buffer.from([0, 0, 0, 0, 100]));
+  await waitFor(async () => held() === 1);
+  return { cancel: () => { stream.close(http2.constants.NGHTTP2_CANCEL); session.close(); } };
+}
+
+/** A gRPC call refused for concurrency: RESOURCE_EXHAUSTED, the reason, and a RetryInfo in the status details. */
+function expectConcurrencyRefusal(err: grpc.ServiceError | null): void {
+  expect(err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+  expect(err?.details).toMatch(/too many concurrent requests/);
+  expect(err?.metadata.get('grpc-status-details-bin')).toHaveLength(1);
+}
+
 describe('admission before work, per receiver', () => {
   it('OTLP/HTTP: a request past the concurrency cap gets 429 + Retry-After without its body being decoded, and the slot frees once the first is answered', async () => {
     const held = await holdHttp('/v1/traces', 'application/x-protobuf');
@@ -100,22 +120,13 @@ describe('admission before work, per receiver', () => {
 
   it('OTLP/gRPC: a call past the cap ends RESOURCE_EXHAUSTED with RetryInfo on its metadata, before its message is decoded', async () => {
     // A call whose headers arrived but whose message never does holds the gRPC receiver's one slot.
-    const session = http2.connect(`http://${s.grpcAddress}`);
-    const stream = session.request({
-      ':method': 'POST', ':path': '/opentelemetry.proto.collector.trace.v1.TraceService/Export', 'content-type': 'application/grpc', te: 'trailers',
-    });
-    stream.on('error', () => {});
-    stream.write(Buffer.from([0, 0, 0, 0, 100]));
-    await waitFor(async () => s.pipeline.inProgress('otlp_grpc') === 1);
+    const held = await holdGrpc('opentelemetry.proto.collector.trace.v1.TraceService', () => s.pipeline.inProgress('otlp_grpc'));
 
     const client = rawTraceClient(s.grpcAddress);
     const { err } = await client.export(Buffer.from('garbage that is not protobuf'));
-    expect(err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
-    expect(err?.details).toMatch(/too many concurrent requests/);
-    expect(err?.metadata.get('grpc-status-details-bin')).toHaveLength(1);
+    expectConcurrencyRefusal(err);
 
-    stream.close(http2.constants.NGHTTP2_CANCEL);
-    session.close();
+    held.cancel();
     await waitFor(async () => s.pipeline.inProgress('otlp_grpc') === 0);
     const again = await client.export(Buffer.from('garbage that is not protobuf'));
     expect(again.err?.code).toBe(grpc.status.INVALID_ARGUMENT);
@@ -141,20 +152,11 @@ describe('admission before work, per receiver', () => {
     await waitFor(async () => s.logs.inProgress('otlp_http') === 0);
     expect((await postJson(`${s.httpUrl}/v1/logs`, { resourceLogs: [] })).status).toBe(200);
 
-    const session = http2.connect(`http://${s.grpcAddress}`);
-    const stream = session.request({
-      ':method': 'POST', ':path': '/opentelemetry.proto.collector.logs.v1.LogsService/Export', 'content-type': 'application/grpc', te: 'trailers',
-    });
-    stream.on('error', () => {});
-    stream.write(Buffer.from([0, 0, 0, 0, 100]));
-    await waitFor(async () => s.logs.inProgress('otlp_grpc') === 1);
+    const heldCall = await holdGrpc('opentelemetry.proto.collector.logs.v1.LogsService', () => s.logs.inProgress('otlp_grpc'));
     const logs = rawExportClient(s.grpcAddress, 'opentelemetry.proto.collector.logs.v1.LogsService');
     const { err } = await logs.export(Buffer.from('garbage that is not protobuf'));
-    expect(err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
-    expect(err?.details).toMatch(/too many concurrent requests/);
-    expect(err?.metadata.get('grpc-status-details-bin')).toHaveLength(1);
-    stream.close(http2.constants.NGHTTP2_CANCEL);
-    session.close();
+    expectConcurrencyRefusal(err);
+    heldCall.cancel();
     await waitFor(async () => s.logs.inProgress('otlp_grpc') === 0);
     expect((await logs.export(Buffer.alloc(0))).err).toBeNull();
     logs.close();
