@@ -1,19 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
-import { call, ingestSpan, startEvalServer } from '../evals/helpers.js';
+import { call, ingestChat, startEvalServer } from '../evals/helpers.js';
 
 let s: TestServer;
 let traceId: string;
 beforeAll(async () => {
   s = await startEvalServer(null);
-  ({ traceId } = await ingestSpan(s, {
-    name: 'chat', scope: 'test',
-    attributes: {
-      'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini',
-      'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'hi' }] }]),
-      'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'hello' }] }]),
-    },
-  }));
+  ({ traceId } = await ingestChat(s));
 });
 afterAll(async () => { await s.dispose(); });
 

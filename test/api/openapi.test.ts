@@ -8,12 +8,12 @@
  * /docs is the interactive page, served from local files only.
  */
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiPath } from '../../src/api/openapi/index.js';
 import { OUTSIDE_ROUTER, registeredRoutes } from '../access/routes.js';
 import { hexId, otlpJsonTrace, postJson } from '../helpers/otlp-json.js';
 import { startTestServer, waitLoaded, type TestServer } from '../helpers/server.js';
+import { checkAnswer } from '../helpers/openapi-answers.js';
 
 type Json = Record<string, any>;
 
@@ -75,36 +75,9 @@ describe('/openapi.json', () => {
   });
 });
 
-/** The success schema the document gives for `method path` and `status`. */
-function responseOf(method: string, path: string, status: number): Json | undefined {
-  const op = doc.paths[path]?.[method];
-  if (!op) throw new Error(`${method} ${path} is not described`);
-  const r = op.responses[String(status)] ?? op.responses.default;
-  // Error responses are $refs to components.responses.
-  return r?.$ref ? doc.components.responses[r.$ref.split('/').pop()] : r;
-}
-
-const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
-
 /** Calls the route and validates the answer against the document; returns the body. */
-async function check(method: string, docPath: string, url: string, body?: unknown): Promise<unknown> {
-  const r = await fetch(`${s.httpUrl}${url}`, {
-    method: method.toUpperCase(),
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  const described = responseOf(method, docPath, r.status);
-  if (r.status === 204) {
-    expect(described?.content, `${method} ${url}: 204 has no body`).toBeUndefined();
-    return undefined;
-  }
-  const json = await r.json();
-  const schema = described?.content?.['application/json']?.schema;
-  expect(schema, `${method} ${url} answered ${r.status}, which the document does not describe`).toBeDefined();
-  // The schema's refs (#/components/schemas/…) resolve against the document's components.
-  const validate = ajv.compile({ ...schema, components: doc.components });
-  expect(validate(json) ? [] : validate.errors, `${method} ${url} (${r.status})`).toEqual([]);
-  return json;
-}
+const check = (method: string, docPath: string, url: string, body?: unknown): Promise<unknown> =>
+  checkAnswer(doc, s.httpUrl, method, docPath, url, body);
 
 describe('the answers of the routes match the document', () => {
   it('read routes, before and after a seal', async () => {

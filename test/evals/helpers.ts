@@ -47,6 +47,18 @@ export async function ingestSpan(s: TestServer, o: { name: string; scope: string
   return { traceId, spanId };
 }
 
+/** An OTel GenAI chat span of gpt-4o-mini that captured the prompt "hi" and `answer`; returns its ids. */
+export function ingestChat(s: TestServer, answer = 'hello'): Promise<{ traceId: string; spanId: string }> {
+  return ingestSpan(s, {
+    name: 'chat', scope: 'test',
+    attributes: {
+      'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini',
+      'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'hi' }] }]),
+      'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: answer }] }]),
+    },
+  });
+}
+
 export async function call(s: TestServer, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${s.httpUrl}${path}`, {
     method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),

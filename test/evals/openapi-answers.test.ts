@@ -3,11 +3,11 @@
  * declares) validated against the response schemas /openapi.json gives
  * for their status, as test/api/openapi.test.ts does for the other routes.
  */
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { waitFor, type TestServer } from '../helpers/server.js';
+import { checkAnswer } from '../helpers/openapi-answers.js';
 import { startFakeLlm, type FakeLlm } from './fake-llm.js';
-import { ingestSpan, startEvalServer } from './helpers.js';
+import { ingestChat, startEvalServer } from './helpers.js';
 
 type Json = Record<string, any>;
 let fake: FakeLlm;
@@ -21,15 +21,8 @@ beforeAll(async () => {
   fake.answers.set('judge-good', '{"score":1,"reasoning":"r"}');
   fake.answers.set('judge-prose', 'nine out of ten');
   [s, bare] = await Promise.all([startEvalServer(fake, { judgeModel: 'judge-good' }), startEvalServer(null)]);
-  ({ traceId } = await ingestSpan(s, {
-    name: 'chat', scope: 'test',
-    attributes: {
-      'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini',
-      'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'hi' }] }]),
-      'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'hello' }] }]),
-    },
-  }));
-  await ingestSpan(bare, { name: 'chat', scope: 'test', attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.input.messages': '[{"role":"user","parts":[{"type":"text","content":"hi"}]}]', 'gen_ai.output.messages': '[{"role":"assistant","parts":[{"type":"text","content":"yo"}]}]' } });
+  ({ traceId } = await ingestChat(s));
+  await ingestChat(bare, 'yo');
   doc = (await (await fetch(`${s.httpUrl}/openapi.json`)).json()) as Json;
 });
 afterAll(async () => {
@@ -37,27 +30,9 @@ afterAll(async () => {
   await fake.close();
 });
 
-const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
-
-function responseOf(method: string, path: string, status: number): Json | undefined {
-  const op = doc.paths[path]?.[method];
-  if (!op) throw new Error(`${method} ${path} is not described`);
-  const r = op.responses[String(status)] ?? op.responses.default;
-  return r?.$ref ? doc.components.responses[r.$ref.split('/').pop()] : r;
-}
-
-async function check(server: TestServer, method: string, docPath: string, url: string, body?: unknown, want?: number): Promise<any> {
-  const r = await fetch(`${server.httpUrl}${url}`, {
-    method: method.toUpperCase(), ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  const json = await r.json();
-  if (want !== undefined) expect(r.status, JSON.stringify(json)).toBe(want);
-  const schema = responseOf(method, docPath, r.status)?.content?.['application/json']?.schema;
-  expect(schema, `${method} ${url} answered ${r.status}, which the document does not describe`).toBeDefined();
-  const validate = ajv.compile({ ...schema, components: doc.components });
-  expect(validate(json) ? [] : validate.errors, `${method} ${url} (${r.status})`).toEqual([]);
-  return json;
-}
+/** Calls the route on `server` and validates the answer against the document; `want`: the status it must have. */
+const check = (server: TestServer, method: string, docPath: string, url: string, body?: unknown, want?: number): Promise<any> =>
+  checkAnswer(doc, server.httpUrl, method, docPath, url, body, want);
 
 describe('evaluation routes answer what /openapi.json describes', () => {
   it('scores, replay, judge', async () => {
