@@ -29,7 +29,7 @@ export interface AdmissionLimits {
   queueMaxSpans: number;
   walMaxUnloadedBytes: number;
   retryAfterSeconds: number;
-  /** What the pipeline queues, for refusal messages: `spans` (default) or `log records`. */
+  /** What the pipeline queues, for refusal messages: `spans` (default) or `records` (logs). */
   items?: string;
   /** What the refusal messages call the pipeline's WAL and store: empty (the spans', default) or `log `. */
   signal?: string;

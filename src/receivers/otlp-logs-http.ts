@@ -17,9 +17,9 @@ export const OTLP_LOGS_HTTP_PATH = '/v1/logs';
  * partial_success names the refused records.
  */
 export function mountOtlpLogsHttp(router: Router, deps: OtlpLogsHttpDeps): void {
-  const pipeline = deps.pipeline;
+  const admit = deps.pipeline.admit?.bind(deps.pipeline);
   router.post(OTLP_LOGS_HTTP_PATH, (ctx) => otlpHttpExport(ctx, deps.limits, {
-    admit: pipeline.admit ? (receiver) => pipeline.admit!(receiver, 'otlp_http') : undefined,
+    admit: admit && ((receiver) => admit(receiver, 'otlp_http')),
     submit: (body, encoding, receiver, target) => deps.pipeline.submitOtlpLogs(body, encoding, receiver, target),
     encodeResponse: encodeLogsExportResponse,
     rejectedField: 'rejectedLogRecords',
